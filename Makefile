@@ -1,0 +1,53 @@
+# Shipyard's one task runner. `make help` lists the targets.
+# Every target installs what it needs first, so each works on a fresh machine.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen --no-sync
+PYTEST_ARGS ?=
+
+.PHONY: help setup demo test unit integration check lint typecheck contracts fmt bench platform-up platform-down clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet --user 'uv==0.13.9' || python3 -m pip install --quiet 'uv==0.13.9'
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+setup: .venv/.synced ## Install Shipyard and its development tools into .venv (from PyPI, locked)
+
+demo: setup ## The main job: run Shipyard's flow on the example monorepo
+	$(RUN) shipyard demo
+
+test: check ## Everything CI runs: lint, types, layer contracts, unit and integration tests
+	$(RUN) pytest $(PYTEST_ARGS)
+
+unit: setup ## The unit tests alone (seconds, no platform needed)
+	$(RUN) pytest -m "not integration and not platform and not e2e" $(PYTEST_ARGS)
+
+check: lint typecheck contracts ## Static checks
+
+lint: setup ## ruff lint and format check
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
+
+typecheck: setup ## mypy --strict on the package
+	$(RUN) mypy
+
+contracts: setup ## import-linter: the layers of the architecture
+	$(RUN) lint-imports
+
+fmt: setup ## Format and fix what ruff can
+	$(RUN) ruff format src tests bench
+	$(RUN) ruff check --fix src tests bench
+
+bench: setup ## Benchmarks; they print their figures
+	$(RUN) python bench/run_all.py
+
+clean: ## Remove local build outputs (keeps platform data)
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

@@ -1,0 +1,1 @@
+"""Adapters: the only code that touches processes, HTTP or Kubernetes clients."""

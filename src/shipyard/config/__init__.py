@@ -1,0 +1,1 @@
+"""YAML to domain: loading with positions, expressions, templates, validation."""

@@ -1,0 +1,1 @@
+"""Pure values: locations, diagnostics, events, the pipeline model. Imports nothing of ours."""

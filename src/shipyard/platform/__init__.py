@@ -1,0 +1,1 @@
+"""The embedded platform: registry, image tools, Helm and clusters that Shipyard starts itself."""

@@ -1,0 +1,40 @@
+"""Protocols through which the flow reaches outside tools.
+
+The flow never imports an adapter: the CLI (the composition root) passes adapters in. Each
+port is small on purpose, so that a fake for unit tests is a few lines of real code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+
+class Git(Protocol):
+    """The read-only view of a repository that trigger evaluation needs."""
+
+    def resolve(self, rev: str) -> str | None:
+        """The commit SHA of ``rev``, or None when it does not exist."""
+        ...
+
+    def changed_files(self, base: str, head: str) -> list[str]:
+        """Paths changed between two commits (``base..head``, renames as both paths)."""
+        ...
+
+    def merge_base(self, a: str, b: str) -> str | None: ...
+
+    def tree_files(self, rev: str) -> list[str]:
+        """Every file path in the tree of ``rev``."""
+        ...
+
+    def read_file(self, rev: str, path: str) -> bytes | None:
+        """A file's bytes at ``rev``, or None when absent."""
+        ...
+
+    def default_branch(self) -> str:
+        """The short name of the default branch (``main``)."""
+        ...
+
+    def is_ancestor(self, a: str, b: str) -> bool: ...
+
+    def commits_between(self, base: str, head: str) -> Iterable[str]: ...
