@@ -11,17 +11,27 @@ from typing import Protocol
 
 
 class Git(Protocol):
-    """The read-only view of a repository that trigger evaluation needs."""
+    """The read-only view of a repository that trigger evaluation needs.
+
+    ``rev`` arguments are commit ids or full refs taken from events, so they may hold any
+    text a branch name can hold: an implementation must never let one be read as an option
+    or as shell text. Paths are repository-relative with ``/`` separators.
+    """
 
     def resolve(self, rev: str) -> str | None:
         """The commit SHA of ``rev``, or None when it does not exist."""
         ...
 
     def changed_files(self, base: str, head: str) -> list[str]:
-        """Paths changed between two commits (``base..head``, renames as both paths)."""
+        """Paths changed between two commits (``base..head``, renames as both paths).
+
+        A zero ``base`` (all ``0``) means "no commit": every file of ``head``'s tree.
+        """
         ...
 
-    def merge_base(self, a: str, b: str) -> str | None: ...
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of two commits, or None for unrelated histories."""
+        ...
 
     def tree_files(self, rev: str) -> list[str]:
         """Every file path in the tree of ``rev``."""
@@ -35,6 +45,10 @@ class Git(Protocol):
         """The short name of the default branch (``main``)."""
         ...
 
-    def is_ancestor(self, a: str, b: str) -> bool: ...
+    def is_ancestor(self, a: str, b: str) -> bool:
+        """True when commit ``a`` is ``b`` or an ancestor of ``b``."""
+        ...
 
-    def commits_between(self, base: str, head: str) -> Iterable[str]: ...
+    def commits_between(self, base: str, head: str) -> Iterable[str]:
+        """Commits reachable from ``head`` but not from ``base``, newest first."""
+        ...
