@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -216,22 +215,14 @@ def load_text(text: str, name: str, diags: Diagnostics) -> SourceFile | None:
     return SourceFile(name, lines, root)
 
 
-def load_file(path: Path, name: str, diags: Diagnostics) -> SourceFile | None:
-    """Load a YAML file, refusing oversize files before reading them whole."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        diags.add(Loc(name), f"cannot read file: {exc.strerror}", code="io")
-        return None
-    if size > MAX_BYTES:
-        diags.add(Loc(name), f"file is {size} bytes, over the {MAX_BYTES} limit", code="too-large")
+def load_bytes(data: bytes, name: str, diags: Diagnostics) -> SourceFile | None:
+    """Load YAML from bytes, refusing oversize or non-UTF-8 input with a diagnostic."""
+    if len(data) > MAX_BYTES:
+        diags.add(Loc(name), f"file is over the {MAX_BYTES}-byte limit", code="too-large")
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         diags.add(Loc(name), f"not UTF-8 text: {exc.reason} at byte {exc.start}", code="io")
-        return None
-    except OSError as exc:
-        diags.add(Loc(name), f"cannot read file: {exc.strerror}", code="io")
         return None
     return load_text(text, name, diags)

@@ -1,0 +1,125 @@
+"""``shipyard demo``: the flow on the example monorepo, from nothing, in a scratch folder.
+
+It builds a real git history of ``examples/fabrikam`` (the article's team: delivery,
+package and workflow services, a shared library) and plans the events of the reference
+flow: a feature push, a push to main touching only the shared library, a release branch
+cut from main with no new commit, and a docs-only change.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from shipyard.adapters.git import GitCli
+from shipyard.adapters.gitwrite import GitWorkspace
+from shipyard.cli.errors import guarded
+from shipyard.cli.output import OutputFormat, console, emit_json
+from shipyard.cli.plan_cmd import print_report
+from shipyard.domain.diagnostics import EnvironmentProblem
+from shipyard.domain.events import Event, NewBranch, Push
+from shipyard.flow.planner import PlanReport, plan_event
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "fabrikam"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    title: str
+    prepare: Callable[[GitWorkspace], Event]
+
+
+def _append(ws: GitWorkspace, rel: str, line: str) -> None:
+    path = ws.path / rel
+    text = path.read_text() if path.exists() else ""
+    ws.write(rel, text + line + "\n")
+
+
+def _feature_push(ws: GitWorkspace) -> Event:
+    ws.checkout("main")
+    ws.branch("feature/delivery/x")
+    ws.checkout("feature/delivery/x")
+    before = ws.head()
+    _append(ws, "src/shipping/delivery/README.md", "A change on the delivery service.")
+    return Push("refs/heads/feature/delivery/x", before, ws.commit_all("delivery: a feature"))
+
+
+def _shared_push(ws: GitWorkspace) -> Event:
+    ws.checkout("main")
+    before = ws.head()
+    _append(ws, "src/shipping/common/README.md", "A change in the shared library.")
+    return Push("refs/heads/main", before, ws.commit_all("common: shared change"))
+
+
+def _release_branch(ws: GitWorkspace) -> Event:
+    ws.checkout("main")
+    ws.branch("release/delivery/v1.0.2", "main")
+    return NewBranch("refs/heads/release/delivery/v1.0.2", ws.head())
+
+
+def _docs_push(ws: GitWorkspace) -> Event:
+    ws.checkout("main")
+    before = ws.head()
+    _append(ws, "docs/README.md", "Docs only.")
+    return Push("refs/heads/main", before, ws.commit_all("docs: only docs"))
+
+
+SCENARIOS = (
+    Scenario("push to feature/delivery/x touching src/shipping/delivery", _feature_push),
+    Scenario("push to main touching only the shared library", _shared_push),
+    Scenario("release/delivery/v1.0.2 created from main with no new commit", _release_branch),
+    Scenario("push to main touching only docs/", _docs_push),
+)
+
+
+def run_demo(example: Path, workdir: Path) -> list[tuple[str, PlanReport]]:
+    if not (example / "src").is_dir():
+        raise EnvironmentProblem(
+            f"the example monorepo is missing at {example}",
+            hint="run from a checkout of Shipyard, or pass --example",
+        )
+    ws = GitWorkspace.create(workdir / "fabrikam", seed=example)
+    ws.commit_all("Initial import of the Fabrikam monorepo")
+    git = GitCli(ws.path)
+    results = []
+    for scenario in SCENARIOS:
+        event = scenario.prepare(ws)
+        results.append((scenario.title, plan_event(event, git, repository="fabrikam")))
+    return results
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo_cmd(
+        example: Path = typer.Option(EXAMPLE, "--example", help="The example monorepo"),
+        keep: Path | None = typer.Option(
+            None, "--keep", help="Build the demo repository here and keep it"
+        ),
+        output: OutputFormat = typer.Option(
+            OutputFormat.text, "--output", "-o", help="text or json"
+        ),
+    ) -> None:
+        """Run Shipyard's flow on the example monorepo (the README's main job).
+
+        Creates a real git history of examples/fabrikam in a scratch folder and shows
+        what each event of the reference flow runs, and why the rest does not.
+        """
+        as_json = output is OutputFormat.json
+
+        def body() -> None:
+            with tempfile.TemporaryDirectory(prefix="shipyard-demo-") as tmp:
+                results = run_demo(example, keep or Path(tmp))
+                if as_json:
+                    emit_json([{"scenario": t, "plan": r.as_json()} for t, r in results])
+                    return
+                out = console()
+                for title, report in results:
+                    out.rule(escape(title))
+                    print_report(report, verbose=False)
+
+        guarded(body, as_json)

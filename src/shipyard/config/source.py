@@ -1,0 +1,72 @@
+"""Where pipeline files are read from: a folder on disk, or a commit of a repository.
+
+Trigger evaluation must read each pipeline as it is *in the commit being built* (a branch
+may change its own trigger), so the loader reads through this small interface rather than
+opening paths itself. Paths are repository-relative with forward slashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from shipyard.config.yamlsrc import MAX_BYTES
+
+_SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".tox"}
+
+
+class Source(Protocol):
+    def read(self, rel: str) -> bytes | None:
+        """The file's bytes, or None when there is no such file."""
+        ...
+
+    def files(self) -> Iterable[str]:
+        """Every file path (for discovery)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DirSource:
+    root: Path
+
+    def read(self, rel: str) -> bytes | None:
+        path = self.root / rel
+        try:
+            if not path.is_file():
+                return None
+            if path.stat().st_size > MAX_BYTES:
+                return b"\0" * (MAX_BYTES + 1)  # the loader reports the size
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def files(self) -> Iterable[str]:
+        stack = [self.root]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = sorted(folder.iterdir())
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir() and not entry.is_symlink():
+                    if entry.name not in _SKIP_DIRS:
+                        stack.append(entry)
+                elif entry.is_file():
+                    yield entry.relative_to(self.root).as_posix()
+
+
+@dataclass(frozen=True, slots=True)
+class FuncSource:
+    """A source backed by two functions (e.g. a Git port at one commit)."""
+
+    reader: Callable[[str], bytes | None]
+    lister: Callable[[], Iterable[str]]
+
+    def read(self, rel: str) -> bytes | None:
+        return self.reader(rel)
+
+    def files(self) -> Iterable[str]:
+        return self.lister()
