@@ -1,0 +1,121 @@
+"""Where the platform keeps things, by the XDG base directory rules.
+
+Four homes, each with the lifetime its name promises:
+
+- cache (``$XDG_CACHE_HOME/shipyard``): built tool binaries by name and version, the Go wrapper
+  modules, Helm's cache. Safe to delete; costs a rebuild.
+- data (``$XDG_DATA_HOME/shipyard/platform``): what users would miss: registry storage, container
+  storage, the clusters' etcd. Kept by ``down``, removed by ``down --purge``.
+- state (``$XDG_STATE_HOME/shipyard/platform``): PID files, logs and the configuration files
+  Shipyard writes for the tools (containers, helm, kubeconfigs). Rewritten by every ``up``.
+- config (``$XDG_CONFIG_HOME/shipyard``): the user's own settings file, read, never written.
+
+Nothing here touches the user's global files (``~/.kube/config``, ``/etc/containers``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _xdg(env: Mapping[str, str], var: str, fallback: str) -> Path:
+    value = env.get(var, "")
+    # The spec says relative values are invalid and must be ignored.
+    if value and Path(value).is_absolute():
+        return Path(value)
+    return Path(env.get("HOME") or Path.home()) / fallback
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformPaths:
+    cache: Path
+    data: Path
+    state: Path
+    config_home: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> PlatformPaths:
+        env = os.environ if env is None else env
+        return cls(
+            cache=_xdg(env, "XDG_CACHE_HOME", ".cache") / "shipyard",
+            data=_xdg(env, "XDG_DATA_HOME", ".local/share") / "shipyard" / "platform",
+            state=_xdg(env, "XDG_STATE_HOME", ".local/state") / "shipyard" / "platform",
+            config_home=_xdg(env, "XDG_CONFIG_HOME", ".config") / "shipyard",
+        )
+
+    # -- cache ---------------------------------------------------------------------------
+    @property
+    def tools(self) -> Path:
+        return self.cache / "tools"
+
+    def tool_dir(self, name: str, version: str) -> Path:
+        return self.tools / name / version
+
+    @property
+    def builds(self) -> Path:
+        """Go wrapper modules (go.mod/go.sum), one per Kubernetes version."""
+        return self.cache / "build"
+
+    # -- data ----------------------------------------------------------------------------
+    @property
+    def registry_storage(self) -> Path:
+        return self.data / "registry"
+
+    @property
+    def container_storage(self) -> Path:
+        return self.data / "containers" / "storage"
+
+    @property
+    def kwok_workdir(self) -> Path:
+        return self.data / "kwok"
+
+    @property
+    def rootfs(self) -> Path:
+        return self.data / "rootfs"
+
+    @property
+    def helm_data(self) -> Path:
+        return self.data / "helm"
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def run(self) -> Path:
+        """PID records."""
+        return self.state / "run"
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "log"
+
+    @property
+    def etc(self) -> Path:
+        """Configuration files written for the tools."""
+        return self.state / "etc"
+
+    @property
+    def container_runroot(self) -> Path:
+        return self.state / "containers" / "run"
+
+    @property
+    def kubeconfig(self) -> Path:
+        """The environments' kubeconfig: one context per environment, least-privilege tokens."""
+        return self.state / "kubeconfig"
+
+    @property
+    def admin_kubeconfig(self) -> Path:
+        """Cluster-admin contexts, for Shipyard's own setup only."""
+        return self.state / "admin.kubeconfig"
+
+    @property
+    def helm_config(self) -> Path:
+        return self.state / "helm"
+
+    @property
+    def helm_cache(self) -> Path:
+        return self.cache / "helm"
+
+    def log(self, component: str) -> Path:
+        return self.logs / f"{component}.log"
