@@ -16,6 +16,7 @@ it succeeds. That gives ``will_run``:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,7 +179,7 @@ def judge(
     unknown_status = ex.StatusContext(
         result=ex.UNKNOWN,
         dependencies={d: ex.UNKNOWN for d in dependency_names},
-        canceled=ex.UNKNOWN,
+        canceled=False,  # a plan cannot foresee a cancel; it assumes none
     )
     happy = ex.StatusContext(
         result="Succeeded", dependencies={d: "Succeeded" for d in dependency_names}
@@ -205,9 +206,12 @@ def judge(
     return Verdict(None, f"depends on earlier results: {condition}")
 
 
+_FAILURE_FUNCTIONS = re.compile(r"\b(failed|canceled)\s*\(", re.IGNORECASE)
+
+
 def _success_only(condition: str) -> bool:
-    lowered = condition.lower()
-    return not any(word in lowered for word in ("failed(", "canceled(", "succeededorfailed("))
+    """True when nothing in the condition asks for a failure or a cancel."""
+    return _FAILURE_FUNCTIONS.search(condition) is None
 
 
 def plan_step(
