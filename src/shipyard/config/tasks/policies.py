@@ -65,6 +65,7 @@ def refuse_latest_tags(view: StepView, diags: Diagnostics) -> None:
 
 
 # helm package arguments Shipyard passes on: flag -> whether it takes a value.
+# Arguments with advice all take a value, which is skipped with them.
 _PACKAGE_ARGUMENTS = {"--app-version": True, "--dependency-update": False, "-u": False}
 _PACKAGE_ARGUMENT_ADVICE = {
     "--version": "set the chart version with the chartVersion input",
@@ -84,23 +85,34 @@ def helm_package_arguments(view: StepView, diags: Diagnostics) -> None:
     except ValueError as exc:
         diags.add(loc, f"cannot split the helm package arguments: {exc}", code="bad-arguments")
         return
+    unsupported: list[str] = []
     i = 0
     while i < len(words):
         word = words[i]
         flag, _, inline_value = word.partition("=")
-        if has_macro(flag):
-            problem = f"helm package arguments must be written out, not '{word}' ({_SUPPORTED})"
-        elif flag in _PACKAGE_ARGUMENT_ADVICE:
+        takes_value = _PACKAGE_ARGUMENTS.get(flag, False) and not inline_value
+        if flag in _PACKAGE_ARGUMENT_ADVICE:
             advice = _PACKAGE_ARGUMENT_ADVICE[flag]
-            problem = f"helm package argument '{flag}' is not supported: {advice}"
+            diags.add(
+                loc,
+                f"helm package argument '{flag}' is not supported: {advice}",
+                code="unsupported-argument",
+            )
+            i += 0 if inline_value else 1  # each of them takes a value: skip it
         elif flag not in _PACKAGE_ARGUMENTS:
-            problem = f"helm package argument '{word}' is not supported ({_SUPPORTED})"
-        elif _PACKAGE_ARGUMENTS[flag] and not inline_value and i + 1 >= len(words):
-            problem = f"helm package argument '{flag}' needs a value"
-        else:
-            problem = ""
-            if _PACKAGE_ARGUMENTS[flag] and not inline_value:
-                i += 1  # the value follows as the next word
-        if problem:
-            diags.add(loc, problem, code="unsupported-argument")
+            unsupported.append(word)
+        elif takes_value and i + 1 >= len(words):
+            diags.add(
+                loc, f"helm package argument '{flag}' needs a value", code="unsupported-argument"
+            )
+        elif takes_value:
+            i += 1  # the value follows as the next word
         i += 1
+    if unsupported:
+        listed = " ".join(unsupported)
+        diags.add(
+            loc,
+            f"helm package arguments not supported: '{listed}' ({_SUPPORTED})",
+            code="unsupported-argument",
+            hint="Shipyard runs helm package itself and passes on only the arguments it knows",
+        )

@@ -82,12 +82,12 @@ def validate_task_step(
         return None
     if inputs is not None and not isinstance(inputs, Mapping):
         diags.add(
-            inputs_loc,
+            loc_of(inputs, inputs_loc),
             f"inputs of {spec.ref} must be a mapping of input names to values, "
             f"not a {kind_of(inputs)}",
             code="inputs-not-mapping",
         )
-        inputs = None
+        return spec  # nothing more to say until the inputs are readable
     given = _collect(spec, inputs or {}, inputs_loc, key_locs, diags)
     values = _values(spec, {name: g.raw for name, g in given.items()})
     view = StepView(spec, values, given, inputs_loc)

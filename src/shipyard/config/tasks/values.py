@@ -53,4 +53,8 @@ def kind_of(raw: object) -> str:
         return "mapping"
     if isinstance(raw, list):
         return "list"
-    return type(raw).__name__
+    if isinstance(raw, str):
+        return "string"
+    if isinstance(raw, bool):
+        return "boolean"
+    return "number" if isinstance(raw, int | float) else type(raw).__name__
