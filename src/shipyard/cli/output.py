@@ -18,7 +18,7 @@ class OutputFormat(StrEnum):
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
 def emit_json(data: Any) -> None:
