@@ -89,7 +89,7 @@ def validate_task_step(
         )
         return spec  # nothing more to say until the inputs are readable
     given = _collect(spec, inputs or {}, inputs_loc, key_locs, diags)
-    values = _values(spec, {name: g.raw for name, g in given.items()})
+    values = _values(spec, {name: g.raw for name, g in given.items() if is_scalar(g.raw)})
     view = StepView(spec, values, given, inputs_loc)
     _check_required(view, diags)
     for rule in spec.rules:
@@ -150,14 +150,13 @@ def _collect(
                 code="duplicate-input",
             )
             continue
-        entry = Given(str(key), kloc, raw, loc_of(raw, kloc))
-        if _check_value(spec, found, entry, diags):
-            given[found.name] = entry
+        given[found.name] = Given(str(key), kloc, raw, loc_of(raw, kloc))
+        _check_value(spec, found, given[found.name], diags)
     return given
 
 
-def _check_value(spec: TaskSpec, found: InputSpec, entry: Given, diags: Diagnostics) -> bool:
-    """Type-check one value; False when it cannot be used at all (not a scalar)."""
+def _check_value(spec: TaskSpec, found: InputSpec, entry: Given, diags: Diagnostics) -> None:
+    """Type-check one value."""
     where = f"input '{found.name}' of {spec.ref}"
     if not is_scalar(entry.raw):
         diags.add(
@@ -166,10 +165,10 @@ def _check_value(spec: TaskSpec, found: InputSpec, entry: Given, diags: Diagnost
             code="input-type",
             hint="write several lines as one block string with `|`",
         )
-        return False
+        return
     text = as_text(entry.raw)
     if text is None or not text.strip() or has_macro(text):
-        return True
+        return
     if found.kind is InputKind.BOOLEAN and not is_boolean(entry.raw):
         diags.add(
             entry.value_loc,
@@ -190,7 +189,6 @@ def _check_value(spec: TaskSpec, found: InputSpec, entry: Given, diags: Diagnost
             code="input-value",
             hint=did_you_mean(text, words),
         )
-    return True
 
 
 def _canonical(found: InputSpec, raw: Any) -> str:
@@ -243,6 +241,8 @@ def _check_required(view: StepView, diags: Diagnostics) -> None:
         if view.values.get(found.name, "").strip():
             continue
         entry = view.given.get(found.name)
+        if entry is not None and not is_scalar(entry.raw):
+            continue  # already reported as a value of the wrong shape
         if entry is not None:
             diags.add(
                 entry.value_loc,

@@ -1,37 +1,12 @@
-"""Helpers: load a one-step YAML snippet with real locations and validate it."""
+"""The ``check`` fixture: ``check(yaml_text)`` -> the sorted diagnostics of that one step."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from textwrap import dedent
-
 import pytest
 
-from shipyard.config.tasks import validate_task_step
-from shipyard.config.yamlsrc import YMap, load_text
-from shipyard.domain.diagnostics import Diagnostic, Diagnostics
-
-Check = Callable[[str], list[Diagnostic]]
-
-
-def load_step(text: str) -> YMap:
-    diags = Diagnostics()
-    source = load_text(dedent(text).lstrip("\n"), "azure-pipelines.yml", diags)
-    assert source is not None and not diags, diags.items
-    assert isinstance(source.root, YMap)
-    return source.root
-
-
-def check_step(step: YMap) -> list[Diagnostic]:
-    """Validate a step mapping ``{task: ..., inputs: {...}}`` the way the loader will."""
-    diags = Diagnostics()
-    task = step["task"]
-    inputs_loc = step.key_loc("inputs") if "inputs" in step else step.key_loc("task")
-    validate_task_step(task, task.loc, step.get("inputs"), inputs_loc, diags)
-    return diags.sorted()
+from .helpers import Check, check_step, load_step
 
 
 @pytest.fixture
 def check() -> Check:
-    """``check(yaml_text)`` -> the diagnostics of that one step, sorted by location."""
     return lambda text: check_step(load_step(text))

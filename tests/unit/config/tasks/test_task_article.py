@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from textwrap import dedent
 
+import jsonschema
 import pytest
 
-from shipyard.config.tasks import REGISTRY, normalize_inputs, parse_acr_helm_push
+from shipyard.config.tasks import REGISTRY, json_schema, normalize_inputs, parse_acr_helm_push
 from shipyard.config.tasks.azcli import HelmPush
 from shipyard.config.yamlsrc import YMap, load_text
 from shipyard.domain.diagnostics import Diagnostics
 
-from .conftest import check_step
+from .helpers import check_step
 
 ARTICLE_STEPS = """
 steps:
@@ -113,3 +114,11 @@ def _normalized(step: YMap) -> dict[str, str]:
     spec = REGISTRY.get(name, int(major))
     assert spec is not None
     return normalize_inputs(spec, step["inputs"])
+
+
+def test_the_article_inputs_satisfy_their_generated_schemas() -> None:
+    for step in _steps():
+        name, major = str(step["task"]).split("@")
+        spec = REGISTRY.get(name, int(major))
+        assert spec is not None
+        jsonschema.validate(dict(step["inputs"]), json_schema(spec))

@@ -7,21 +7,9 @@ one input per line from line 3, keys at column 3 and values at column ``3 + len(
 from __future__ import annotations
 
 from shipyard.config.tasks import REGISTRY, validate_task_step
-from shipyard.domain.diagnostics import Diagnostic, Diagnostics, Loc
+from shipyard.domain.diagnostics import Diagnostics, Loc
 
-from .conftest import Check, load_step
-
-FILE = "azure-pipelines.yml"
-
-
-def at(line: int, col: int) -> Loc:
-    return Loc(FILE, line, col)
-
-
-def only(diags: list[Diagnostic]) -> Diagnostic:
-    assert len(diags) == 1, [d.render() for d in diags]
-    return diags[0]
-
+from .helpers import Check, at, load_step, only
 
 # --- the task reference ---------------------------------------------------------------------
 
@@ -186,6 +174,12 @@ def test_a_list_is_not_an_input_value(check: Check) -> None:
     assert d.message == "input 'tags' of Docker@2 must be a single value, not a list"
     assert d.hint == "write several lines as one block string with `|`"
     assert d.loc == at(5, 5)
+
+
+def test_a_required_input_of_the_wrong_shape_is_reported_once(check: Check) -> None:
+    d = only(check("task: CmdLine@2\ninputs:\n  script:\n    run: tests\n"))
+    assert d.message == "input 'script' of CmdLine@2 must be a single value, not a mapping"
+    assert d.loc == at(4, 5)
 
 
 def test_inputs_must_be_a_mapping(check: Check) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shipyard.config.tasks import REGISTRY, TaskSpec, normalize_inputs
 
-from .conftest import load_step
+from .helpers import load_step
 
 
 def spec(name: str, major: int) -> TaskSpec:

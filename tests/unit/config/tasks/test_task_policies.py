@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from shipyard.config.tasks import NO_LATEST
 from shipyard.config.tasks.policies import image_tag
-from shipyard.domain.diagnostics import Diagnostic, Loc
+from shipyard.domain.diagnostics import Diagnostic
 
-from .conftest import Check
-
-FILE = "azure-pipelines.yml"
-
-
-def at(line: int, col: int) -> Loc:
-    return Loc(FILE, line, col)
-
-
-def only(diags: list[Diagnostic]) -> Diagnostic:
-    assert len(diags) == 1, [d.render() for d in diags]
-    return diags[0]
-
+from .helpers import Check, at, only
 
 # --- latest ---------------------------------------------------------------------------------
 
