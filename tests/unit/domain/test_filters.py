@@ -330,3 +330,29 @@ def test_path_index_normalises_and_dedupes() -> None:
     index = PathIndex(["/a/b", "a/b", "c", ""])
     assert list(index) == ["a/b", "c"] and len(index) == 2
     assert index.contains("c") and not index.contains("a")
+
+
+def test_index_walk_agrees_with_per_file_matching_on_random_cases() -> None:
+    """The bisecting walk is an optimisation: it must find exactly what matches() finds."""
+    import random
+
+    rnd = random.Random(1234)
+    names = ["a", "ab", "a-b", "a.b", "b", "docs", "x.md", "y.yaml", "a/"]
+    paths_ = {
+        "/".join(rnd.choice(names).rstrip("/") for _ in range(rnd.randint(1, 4)))
+        for _ in range(400)
+    }
+    index = PathIndex(paths_)
+    parts = ["a", "ab", "a*", "*", "?", "*b", "**", "docs", "*.md", "a?b", "x.md", "b"]
+    for _ in range(400):
+        pattern = "/".join(rnd.choice(parts) for _ in range(rnd.randint(1, 3)))
+        compiled = PathPattern.compile(pattern)
+        walked = list(compiled.candidates(index))
+        assert len(walked) == len(set(walked)), pattern
+        assert sorted(walked) == [p for p in index if compiled.matches(p)], pattern
+    for _ in range(200):
+        inc = tuple(rnd.choice(parts) for _ in range(rnd.randint(0, 2)))
+        exc = tuple(rnd.choice(parts) for _ in range(rnd.randint(0, 2)))
+        f = paths(inc, exc)
+        expected = [p for p in index if f.is_included(p)]
+        assert sorted(f.select(index, limit=10_000).examples) == expected, (inc, exc)
