@@ -21,7 +21,9 @@ filter rules), with one deliberate difference for new branches:
   bare ``*``) and its path filters match files in the branch's *tree*. A branch matched
   only by a generic pattern keeps Azure's behaviour and is skipped, with that reason.
 * Tag: the ``tags`` filter, or a ``refs/tags/...`` pattern in ``branches``; no tag filter
-  means tags do not trigger; path filters do not apply to tags.
+  means tags do not trigger; path filters do not apply to tags. A trigger that names tags
+  but no branches is read as "tags only" and ignores branch pushes (Azure leaves this case
+  undocumented; ``branches: exclude: ['*']`` says the same thing explicitly).
 * Pull request: ``pr.branches`` is matched against the *target* branch; changed files are
   ``diff(merge-base(target, source), source)``; ``drafts: false`` skips draft PRs.
 * Manual: always runs (``trigger: none`` only disables CI), optionally one pipeline only.
