@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shipyard.adapters.process import CommandFailed, Completed, run
+from shipyard.adapters.process import CommandFailed, Completed, run, run_bytes
 from shipyard.domain.events import is_zero_sha
 
 _HEX_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -122,10 +122,9 @@ class GitCli:
         clean = path.strip("/")
         if sha is None or not clean or any(p in ("", ".", "..") for p in clean.split("/")):
             return None
-        done = self._run("cat-file", "blob", f"{sha}:{clean}", check=False)
-        if done.returncode != 0:
-            return None
-        return done.stdout.encode("utf-8")
+        argv = [self._git, "-C", str(self.repo), "--no-pager", "cat-file", "blob", f"{sha}:{clean}"]
+        code, data, _err = run_bytes(argv, extra_env=_ENV, timeout=self._timeout)
+        return data if code == 0 else None
 
     def default_branch(self) -> str:
         """``origin/HEAD``; a bare repository's ``HEAD``; ``init.defaultBranch``, ``main``

@@ -95,3 +95,28 @@ def run(
     if check and proc.returncode != 0:
         raise CommandFailed(argv, proc.returncode, proc.stdout, proc.stderr)
     return done
+
+
+def run_bytes(
+    argv: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> tuple[int, bytes, str]:
+    """Run ``argv`` and return (exit code, stdout bytes, stderr text); never raises on exit.
+
+    For output that is data rather than text (a file read out of git).
+    """
+    full_env = dict(os.environ)
+    if extra_env:
+        full_env.update(extra_env)
+    try:
+        proc = subprocess.run(
+            list(argv), cwd=cwd, env=full_env, capture_output=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError:
+        raise ToolMissing(argv[0]) from None
+    except subprocess.TimeoutExpired:
+        raise CommandFailed(argv, -1, "", f"(timed out after {timeout} s)") from None
+    return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace")
