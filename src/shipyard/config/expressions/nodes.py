@@ -32,7 +32,10 @@ class NamedValue:
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """``target.name`` (``key`` is a string Literal) or ``target[key]``."""
+    """``target.name`` (``key`` is a string Literal) or ``target[key]``.
+
+    ``offset`` is where the whole ``target...`` starts, so errors point at the argument.
+    """
 
     target: Expr
     key: Expr

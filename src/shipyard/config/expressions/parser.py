@@ -165,22 +165,22 @@ class _Parser:
             if opener.kind is Kind.DOT:
                 name = self.take()
                 if name.kind is Kind.STAR:
-                    expr = Wildcard(expr, opener.offset)
+                    expr = Wildcard(expr, expr.offset)
                 elif name.kind is Kind.PROPERTY:
-                    expr = Index(expr, Literal(name.text, name.offset), opener.offset)
+                    expr = Index(expr, Literal(name.text, name.offset), expr.offset)
                 else:
                     raise _unexpected(name, "a property name or '*'")
                 depth += 1
                 continue
             if self.peek().kind is Kind.STAR and self.peek(1).kind is Kind.RBRACKET:
                 self.pos += 2
-                expr, depth = Wildcard(expr, opener.offset), depth + 1
+                expr, depth = Wildcard(expr, expr.offset), depth + 1
                 continue
             key, key_depth = self.expression(level + 1)
             close = self.take()
             if close.kind is not Kind.RBRACKET:
                 raise _unexpected(close, "']'")
-            expr, depth = Index(expr, key, opener.offset), max(depth, key_depth) + 1
+            expr, depth = Index(expr, key, expr.offset), max(depth, key_depth) + 1
         return expr, depth
 
 
