@@ -12,8 +12,8 @@ same case-insensitivity. This package is that language, pure and self-contained:
   anyway. ``shipyard plan`` uses this to say that a job will run, will not run, or
   depends on how the run goes.
 
-Modules: ``lexer`` and ``parser`` (text to ``nodes``), ``values`` (types and Azure's
-conversion rules), ``logic``, ``text``, ``formatting`` and ``status`` (the functions, with
+Modules: ``lexer`` and ``parser`` (text to ``nodes``), ``values`` and ``version`` (types
+and Azure's conversion rules), ``logic``, ``text``, ``formatting`` and ``status`` (the functions, with
 their argument counts in ``signatures``), ``evaluator``, and ``macros`` (``$(name)``
 substitution and finding ``${{ }}``/``$[ ]`` inside strings).
 """
@@ -45,13 +45,13 @@ from shipyard.config.expressions.signatures import SIGNATURES, Signature
 from shipyard.config.expressions.values import (
     UNKNOWN,
     Unknown,
-    Version,
     equals,
     to_number,
     to_string,
     truthy,
     type_name,
 )
+from shipyard.config.expressions.version import Version
 
 __all__ = [
     "JOB_RESULTS",

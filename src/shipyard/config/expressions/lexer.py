@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from shipyard.config.expressions.errors import ExpressionError
-from shipyard.config.expressions.values import Version, parse_number
+from shipyard.config.expressions.values import parse_number
+from shipyard.config.expressions.version import Version
 
 
 class Kind(Enum):

@@ -20,13 +20,13 @@ from shipyard.config.expressions.formatting import format_function
 from shipyard.config.expressions.values import (
     UNKNOWN,
     Unknown,
-    Version,
     contains_unknown,
     fold,
     format_scalar,
     try_string,
     type_name,
 )
+from shipyard.config.expressions.version import Version
 
 _USE_CONTAINS_VALUE = "to look for an item in an array or object, use containsValue()"
 

@@ -20,14 +20,12 @@ import enum
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
 from shipyard.config.expressions.errors import ExpressionError
-
-_INT32_MAX = 2**31 - 1
+from shipyard.config.expressions.version import Version
 
 
 class Unknown(enum.Enum):
@@ -38,56 +36,15 @@ class Unknown(enum.Enum):
     def __repr__(self) -> str:
         return "UNKNOWN"
 
+    def __str__(self) -> str:
+        return "UNKNOWN"
+
     def __bool__(self) -> bool:
         # Treating "not known yet" as False is the classic planning bug; make it loud.
         raise TypeError("UNKNOWN has no truth value; use truthy() and compare with UNKNOWN")
 
 
 UNKNOWN: Final = Unknown.UNKNOWN
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Version:
-    """A .NET ``System.Version``: 2 to 4 components; a missing component is -1.
-
-    Ordering and equality follow .NET: components compare in order and a missing one sorts
-    first, so ``1.2 < 1.2.0`` and ``1.2 != 1.2.0``.
-    """
-
-    major: int
-    minor: int
-    build: int = -1
-    revision: int = -1
-
-    @classmethod
-    def parse(cls, text: str) -> Version | None:
-        """Like .NET ``Version.TryParse``: ``None`` when ``text`` is not a version."""
-        parts = text.split(".")
-        if not 2 <= len(parts) <= 4:
-            return None
-        numbers: list[int] = []
-        for part in parts:
-            number = _parse_int32(part)
-            if number is None or number < 0:
-                return None
-            numbers.append(number)
-        return cls(*numbers)
-
-    def __str__(self) -> str:
-        parts = [self.major, self.minor, self.build, self.revision]
-        return ".".join(str(p) for p in parts if p >= 0)
-
-
-_INT32_TEXT = re.compile(r"[+-]?[0-9]+")
-
-
-def _parse_int32(text: str) -> int | None:
-    """.NET ``Int32.TryParse`` with ``NumberStyles.Integer`` (whitespace and a sign allowed)."""
-    stripped = text.strip(" \t\n\v\f\r")
-    if not _INT32_TEXT.fullmatch(stripped):
-        return None
-    number = int(stripped)
-    return number if -_INT32_MAX - 1 <= number <= _INT32_MAX else None
 
 
 class ConversionError(Exception):
