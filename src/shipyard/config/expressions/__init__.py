@@ -13,9 +13,9 @@ same case-insensitivity. This package is that language, pure and self-contained:
   depends on how the run goes.
 
 Modules: ``lexer`` and ``parser`` (text to ``nodes``), ``values`` and ``version`` (types
-and Azure's conversion rules), ``logic``, ``text``, ``formatting`` and ``status`` (the functions, with
-their argument counts in ``signatures``), ``evaluator``, and ``macros`` (``$(name)``
-substitution and finding ``${{ }}``/``$[ ]`` inside strings).
+and Azure's conversion rules), ``logic``, ``text``, ``formatting`` and ``status`` (the
+functions, with their argument counts in ``signatures``), ``evaluator``, and ``macros``
+(``$(name)`` substitution and finding ``${{ }}``/``$[ ]`` inside strings).
 """
 
 from __future__ import annotations
