@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import click
+import typer
 from rich.markup import escape
 
 from shipyard.cli.output import console
@@ -61,6 +63,14 @@ def guarded(func: Callable[[], T], as_json: bool) -> T:
         return func()
     except ShipyardError as exc:
         raise SystemExit(report(exc, as_json)) from None
+    except (
+        typer.Exit,
+        typer.Abort,
+        click.exceptions.Exit,
+        click.exceptions.ClickException,
+        click.exceptions.Abort,
+    ):
+        raise  # Typer's own exits and usage errors carry their code and message
     except KeyboardInterrupt:
         console(stderr=True).print("interrupted")
         raise SystemExit(130) from None

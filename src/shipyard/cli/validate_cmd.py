@@ -11,6 +11,7 @@ from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
 from shipyard.config.loader import load_pipeline
 from shipyard.config.monorepo import load_monorepo
+from shipyard.config.snippets import attach_snippets
 from shipyard.config.source import DirSource
 from shipyard.domain.diagnostics import Diagnostics, ExitCode, InvalidInput
 from shipyard.flow.predefined import RunFacts, predefined_variables
@@ -84,7 +85,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             summaries, diags = validate(path)
-            items = diags.sorted()
+            items = attach_snippets(diags.sorted(), DirSource(find_repo_root(path.resolve())))
             if as_json:
                 emit_json(
                     {

@@ -15,6 +15,7 @@ from typing import Any
 
 from shipyard.config.loader import load_pipeline
 from shipyard.config.monorepo import load_monorepo
+from shipyard.config.snippets import attach_snippets
 from shipyard.config.source import FuncSource, Source
 from shipyard.domain.diagnostics import Diagnostic, Diagnostics
 from shipyard.domain.events import Event, Manual, NewBranch, PullRequest, Push, Tag
@@ -186,7 +187,7 @@ def plan_event(
                     None,
                     {},
                     (),
-                    errors=tuple(diags.sorted()),
+                    errors=tuple(attach_snippets(diags.sorted(), source)),
                 )
             )
             continue
