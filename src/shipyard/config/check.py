@@ -27,7 +27,7 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     return hit[1]
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):
@@ -50,7 +50,7 @@ def _walk(instance: Any, path: list[Any], fallback: Loc) -> tuple[Any, Any, Loc]
     for part in path:
         parent = node
         if isinstance(node, YMap) and isinstance(part, str):
-            loc = node.key_loc(part)
+            loc = node.value_loc(part) if part in node else node.key_loc(part)
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
@@ -90,7 +90,9 @@ def _report(error: ValidationError, root: Any, where: Loc, diags: Diagnostics, w
                 kloc,
                 f"unknown key '{extra}' in {_title(schema, what)}",
                 code="unknown-key",
-                hint=did_you_mean(extra, allowed) or f"expected one of: {', '.join(allowed)}",
+                hint=schema.get("x-hints", {}).get(extra)
+                or did_you_mean(extra, allowed)
+                or f"expected one of: {', '.join(allowed)}",
             )
         return
     if error.validator == "required" and isinstance(node, dict):
@@ -100,17 +102,15 @@ def _report(error: ValidationError, root: Any, where: Loc, diags: Diagnostics, w
         return
     if error.validator == "enum":
         choices = ", ".join(map(str, schema.get("enum", [])))
-        diags.add(
-            loc, f"{label} must be one of: {choices}; got {_describe(node)}", code="bad-value"
-        )
+        diags.add(loc, f"{label} must be one of: {choices}; got {describe(node)}", code="bad-value")
         return
     if error.validator == "pattern" and "x-expected" in schema:
         diags.add(
-            loc, f"{label} must be {schema['x-expected']}; got {_describe(node)}", code="bad-value"
+            loc, f"{label} must be {schema['x-expected']}; got {describe(node)}", code="bad-value"
         )
         return
     expected = schema.get("x-expected")
     if expected:
-        diags.add(loc, f"{label} must be {expected}; got {_describe(node)}", code="bad-type")
+        diags.add(loc, f"{label} must be {expected}; got {describe(node)}", code="bad-type")
         return
     diags.add(loc, f"{label}: {error.message}", code="bad-value")

@@ -10,6 +10,7 @@ the ``Diagnostics`` passed in; the result is None when the file could not be und
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from shipyard.config.model import ModelBuilder
@@ -33,6 +34,7 @@ _OWN_KEYS = (
     "lockBehavior",
     "appendCommitMessageToRunName",
 )
+_SNIPPET_MAX = 160
 
 
 def bind_pipeline_parameters(
@@ -91,10 +93,34 @@ def load_pipeline(
     predefined: Mapping[str, str] | None = None,
     parameters: Mapping[str, str] | None = None,
 ) -> Pipeline | None:
+    """Load, expand and check one pipeline; None when it could not be understood at all.
+
+    Every problem is added to ``diags`` (with the offending line as its snippet); a
+    pipeline is returned even when some of its parts had errors, so that callers that
+    only need its triggers can still use it, but it must not be run unless ``diags`` is
+    empty.
+    """
+    start = len(diags.items)
     data = source.read(rel)
     if data is None:
         diags.add(Loc(rel), "pipeline file not found", code="not-found")
         return None
+    expander = TemplateExpander(source, diags)
+    expander.remember_lines(rel, data)
+    try:
+        return _load(data, rel, diags, expander, predefined or {}, parameters or {})
+    finally:
+        _add_snippets(diags, start, expander.lines)
+
+
+def _load(
+    data: bytes,
+    rel: str,
+    diags: Diagnostics,
+    expander: TemplateExpander,
+    predefined: Mapping[str, str],
+    parameters: Mapping[str, str],
+) -> Pipeline | None:
     src = load_bytes(data, rel, diags)
     if src is None:
         return None
@@ -106,21 +132,33 @@ def load_pipeline(
             code="bad-type",
         )
         return None
-    bound = bind_pipeline_parameters(root, parameters or {}, diags, rel)
-    expander = TemplateExpander(source, diags)
-    scope = Scope(file=rel, parameters=bound, variables=dict(predefined or {}))
+    bound = bind_pipeline_parameters(root, parameters, diags, rel)
+    scope = Scope(file=rel, parameters=bound, variables=dict(predefined))
     scope.variables = compile_time_variables(expander, root, scope, diags)
     body = YMap(root.loc)
     for key, value in root.items():
-        if key == "parameters":
-            body[key] = value
-        else:
+        if key != "parameters":
             section = key if key in ("stages", "jobs", "steps", "variables") else ""
-            body[key] = expander.expand(value, scope, section)
-        body.key_locs[key] = root.key_loc(key)
+            value = expander.expand(value, scope, section)
+        body.put_from(root, key, value)
     if "extends" in body:
         body = _apply_extends(expander, body, scope, diags)
+    if expander.exhausted:
+        return None  # the expansion was cut short: checking the rest would only mislead
     return ModelBuilder(rel, diags).pipeline(body, bound)
+
+
+def _add_snippets(diags: Diagnostics, start: int, lines: Mapping[str, list[str]]) -> None:
+    """Give each new diagnostic that lacks one the line it points at."""
+    for index in range(start, len(diags.items)):
+        item = diags.items[index]
+        text = lines.get(item.loc.file)
+        if item.snippet or text is None or not 1 <= item.loc.line <= len(text):
+            continue
+        snippet = text[item.loc.line - 1].rstrip()
+        if len(snippet) > _SNIPPET_MAX:
+            snippet = snippet[: _SNIPPET_MAX - 3] + "..."
+        diags.items[index] = replace(item, snippet=snippet)
 
 
 def _apply_extends(
@@ -131,8 +169,7 @@ def _apply_extends(
     out = YMap(body.loc)
     for key in _OWN_KEYS:
         if key in body:
-            out[key] = body[key]
-            out.key_locs[key] = body.key_loc(key)
+            out.put_from(body, key, body[key])
     for key in body:
         if key not in _OWN_KEYS and key != "extends":
             diags.add(
@@ -172,6 +209,5 @@ def _apply_extends(
             )
             continue
         if key not in out:
-            out[key] = value
-            out.key_locs[key] = tpl.key_loc(key)
+            out.put_from(tpl, key, value)
     return out

@@ -15,11 +15,11 @@ from typing import Any
 from shipyard.config import expressions as ex
 from shipyard.config import schema as sch
 from shipyard.config.check import check
-from shipyard.config.graph import check_dependencies
+from shipyard.config.graph import Node, check_dependencies
 from shipyard.config.tasks import validate_task_step
 from shipyard.config.triggers import parse_ci_trigger, parse_pr_trigger
 from shipyard.config.variables import check_runtime_spans, parse_variables
-from shipyard.config.yamlsrc import YList, YMap, loc_of
+from shipyard.config.yamlsrc import YList, YMap, YStr, loc_of
 from shipyard.domain.diagnostics import Diagnostics, Loc, did_you_mean
 from shipyard.domain.pipeline import Job, Pipeline, Stage, Step
 
@@ -49,6 +49,13 @@ def check_condition(text: Any, loc: Loc, diags: Diagnostics, what: str) -> str:
             snippet=cond,
         )
     return cond
+
+
+def _text(value: Any) -> str:
+    """A scalar as Azure passes it to a step; lists and mappings were reported already."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return ex.to_string(value)
 
 
 def _int(value: Any, default: int) -> int:
@@ -122,8 +129,9 @@ class ModelBuilder:
                 self.diags,
             )
             inputs = dict(raw_inputs) if isinstance(raw_inputs, dict) else {}
-            for value in inputs.values():
-                check_runtime_spans(ex.to_string(value), loc_of(value, loc), self.diags)
+            for key, value in inputs.items():
+                where = raw_inputs.value_loc(key) if isinstance(raw_inputs, YMap) else loc
+                check_runtime_spans(_text(value), where, self.diags)
         name = str(item["name"]) if "name" in item else ""
         if name:
             if name.lower() in used:
@@ -154,9 +162,7 @@ class ModelBuilder:
             display_name=str(item.get("displayName") or self._default_display(kind, body)),
             body=str(body),
             inputs=inputs,
-            env={str(k): "" if v is None else ex.to_string(v) for k, v in env.items()}
-            if isinstance(env, dict)
-            else {},
+            env={str(k): _text(v) for k, v in env.items()} if isinstance(env, dict) else {},
             condition=check_condition(
                 item.get("condition"), item.key_loc("condition"), self.diags, "step"
             ),
@@ -179,13 +185,13 @@ class ModelBuilder:
         if not isinstance(items, list):
             return ()
         out: list[Job] = []
+        nodes: list[Node] = []  # names as written (YStr, with locations) for the checks
         for index, item in enumerate(items):
             job = self.job(item, loc_of(item, loc), index)
             if job is not None:
                 out.append(job)
-        check_dependencies(
-            [(j.name, j.depends_on, j.loc) for j in out], "job", self.diags, implicit_chain=False
-        )
+                nodes.append((job.name, self._depends(item) or (), job.loc))
+        check_dependencies(nodes, "job", self.diags)
         return tuple(out)
 
     def job(self, item: Any, loc: Loc, index: int) -> Job | None:
@@ -229,7 +235,7 @@ class ModelBuilder:
             name=name,
             display_name=str(item.get("displayName") or name),
             steps=self.steps(steps_node, loc),
-            depends_on=self._depends(item),
+            depends_on=tuple(map(str, self._depends(item) or ())),
             condition=check_condition(
                 item.get("condition"), item.key_loc("condition"), self.diags, "job"
             ),
@@ -245,19 +251,24 @@ class ModelBuilder:
         )
 
     @staticmethod
-    def _depends(item: YMap) -> tuple[str, ...]:
+    def _depends(item: YMap) -> tuple[str, ...] | None:
+        """The names in ``dependsOn``; None when the key is absent (``[]`` is not absent)."""
         dep = item.get("dependsOn")
         if dep is None:
-            return ()
-        if isinstance(dep, list):
-            return tuple(str(d) for d in dep)
-        return (str(dep),) if str(dep) else ()
+            return () if "dependsOn" in item else None
+        items = dep if isinstance(dep, list) else [dep]
+        return tuple(
+            d if isinstance(d, YStr) else str(d)
+            for d in items
+            if d is not None and not isinstance(d, dict | list) and str(d)
+        )
 
     # -- stages ---------------------------------------------------------------------------
     def stages(self, items: Any, loc: Loc) -> tuple[Stage, ...]:
         if not isinstance(items, list):
             return ()
         out: list[Stage] = []
+        nodes: list[Node] = []
         for item in items:
             iloc = loc_of(item, loc)
             if not isinstance(item, YMap):
@@ -270,12 +281,16 @@ class ModelBuilder:
             variables, groups = parse_variables(
                 item.get("variables"), item.key_loc("variables"), self.diags
             )
+            depends = self._depends(item)
+            if depends is None:  # Azure's default: the stage written before this one
+                depends = (out[-1].name,) if out else ()
+            nodes.append((str(item.get("stage")), depends, iloc))
             out.append(
                 Stage(
                     name=str(item.get("stage")),
                     display_name=str(item.get("displayName") or item.get("stage")),
                     jobs=self.jobs(item.get("jobs"), item.key_loc("jobs")),
-                    depends_on=self._depends(item),
+                    depends_on=tuple(map(str, depends)),
                     condition=check_condition(
                         item.get("condition"), item.key_loc("condition"), self.diags, "stage"
                     ),
@@ -284,10 +299,7 @@ class ModelBuilder:
                     loc=iloc,
                 )
             )
-        # Stages without dependsOn depend on the previous stage (Azure's default order).
-        check_dependencies(
-            [(s.name, s.depends_on, s.loc) for s in out], "stage", self.diags, implicit_chain=True
-        )
+        check_dependencies(nodes, "stage", self.diags)
         return tuple(out)
 
     # -- root ------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """The pipeline schema: declarative JSON Schemas, validated after template expansion.
 
 Each part of a pipeline (root, stage, job, deployment job, step kinds, triggers, variables,
-pool, resources) has its own small schema. The walker in :mod:`shipyard.config.validate`
+pool, resources) has its own small schema. The model builder (:mod:`shipyard.config.model`)
 dispatches on the discriminating key (``script``, ``task``, ``job``, ``deployment``...)
 before validating, so that an error says "unknown key 'inptus' in a task step; did you mean
 'inputs'?" rather than JSON Schema's "not valid under any of the given schemas".
 
-``x-expected`` on a schema is the phrase used when a value has the wrong type.
+``x-expected`` on a schema is the phrase used when a value has the wrong type; ``x-hints``
+maps a key that does not belong there to the hint that says where it goes instead.
 """
 
 from __future__ import annotations
@@ -275,6 +276,9 @@ DEPLOYMENT: Schema = {
     },
     "required": ["environment", "strategy"],
     "additionalProperties": False,
+    "x-hints": {
+        "steps": "a deployment job's steps go under 'strategy: runOnce: deploy: steps:'",
+    },
 }
 STAGE: Schema = {
     "title": "stage",
@@ -306,8 +310,8 @@ ROOT: Schema = {
     "properties": {
         "name": STR,
         "appendCommitMessageToRunName": BOOL,
-        "trigger": {"type": ["string", "array", "object", "null"]},
-        "pr": {"type": ["string", "array", "object", "null"]},
+        "trigger": {},  # shapes checked by shipyard.config.triggers
+        "pr": {},
         "schedules": {"type": "array"},
         "resources": {"type": ["object", "array"]},
         "variables": {"type": ["object", "array"], "x-expected": "a mapping or a list"},

@@ -3,13 +3,18 @@
 Trigger evaluation must read each pipeline as it is *in the commit being built* (a branch
 may change its own trigger), so the loader reads through this small interface rather than
 opening paths itself. Paths are repository-relative with forward slashes.
+
+A pipeline is untrusted input that names other files (``template: ../x.yml``), so paths are
+normalised here (``join_repo_path``) and a ``DirSource`` never reads outside its root, even
+through a symbolic link: a pull request must not be able to make the CI server read
+``/etc/passwd`` as a template.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from shipyard.config.yamlsrc import MAX_BYTES
@@ -27,14 +32,31 @@ class Source(Protocol):
         ...
 
 
+def join_repo_path(including: str, ref: str) -> str | None:
+    """``ref`` as a repository path: relative to ``including``'s folder, or to the root with
+    a leading ``/``. None when it climbs above the root."""
+    base = PurePosixPath(including).parent
+    joined = PurePosixPath(ref.lstrip("/")) if ref.startswith("/") else base / ref
+    parts: list[str] = []
+    for part in joined.parts:
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part not in (".", "", "/"):
+            parts.append(part)
+    return "/".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class DirSource:
     root: Path
 
     def read(self, rel: str) -> bytes | None:
-        path = self.root / rel
         try:
-            if not path.is_file():
+            root = self.root.resolve()
+            path = (root / rel.lstrip("/")).resolve()
+            if not path.is_relative_to(root) or not path.is_file():
                 return None
             if path.stat().st_size > MAX_BYTES:
                 return b"\0" * (MAX_BYTES + 1)  # the loader reports the size

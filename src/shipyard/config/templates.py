@@ -15,29 +15,52 @@ builder see. The rules we follow, from Azure's "Template expressions" and "Templ
   by that section of the file, expanded with its own declared ``parameters``; paths are
   relative to the including file, or to the repository root with a leading ``/``.
 
-Bounds (Azure's own limits): 100 template files per pipeline, 20 levels of nesting; a cycle
-is reported as such. A template path may not leave the repository.
+- a sequence item that is exactly one ``${{ expr }}`` whose value is a list is spliced into
+  the sequence (``- ${{ parameters.preSteps }}``).
+
+Bounds: Azure's own limits of 100 template files per pipeline and 20 levels of nesting; a
+cycle is reported as such; a template path may not leave the repository. Expansion itself
+is bounded too (``MAX_EACH`` items per ``each``, ``MAX_PRODUCED`` values in all), because
+``each`` over ``split()`` of a long string, or nested loops, multiply without a file growing:
+past the bound the expander reports it once and stops producing.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Final
 
 from shipyard.config import expressions as ex
 from shipyard.config.params import bind_parameters
-from shipyard.config.source import Source
-from shipyard.config.yamlsrc import SourceFile, YList, YMap, YStr, load_bytes, loc_of
-from shipyard.domain.diagnostics import Diagnostics, Loc
+from shipyard.config.source import Source, join_repo_path
+from shipyard.config.yamlsrc import (
+    MAX_BYTES,
+    SourceFile,
+    YList,
+    YMap,
+    YStr,
+    load_bytes,
+    loc_of,
+    relocate,
+)
+from shipyard.domain.diagnostics import Diagnostics, Loc, did_you_mean
 
 MAX_TEMPLATE_FILES = 100
 MAX_TEMPLATE_DEPTH = 20
+MAX_EACH = 100_000
+MAX_PRODUCED = 200_000
 
 _DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$", re.DOTALL)
 _EACH = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+in\s+(.+)$", re.DOTALL)
 _SECTIONS = ("stages", "jobs", "steps", "variables")
+
+
+class _Failed:
+    """The result of an expression that failed (already reported)."""
+
+
+_FAILED: Final = _Failed()
 
 
 @dataclass(slots=True)
@@ -59,7 +82,14 @@ class TemplateExpander:
         self.source = source
         self.diags = diags
         self.files_loaded = 0
-        self._cache: dict[str, SourceFile | None] = {}
+        self.produced = 0
+        self.exhausted = False  # MAX_PRODUCED was hit: stop producing
+        self.cache: dict[str, SourceFile | None] = {}
+        self.lines: dict[str, list[str]] = {}  # each file's text, for diagnostic snippets
+
+    def remember_lines(self, rel: str, data: bytes) -> None:
+        if len(data) <= MAX_BYTES:
+            self.lines[rel] = data.decode("utf-8", "replace").splitlines()
 
     # -- expressions -------------------------------------------------------------------
     def _ctx(self, scope: Scope) -> ex.EvalContext:
@@ -71,15 +101,31 @@ class TemplateExpander:
         )
 
     def evaluate(self, text: str, loc: Loc, scope: Scope) -> Any:
+        """The value of one expression, or ``_FAILED`` after reporting why not."""
         try:
             return ex.evaluate_text(text.strip(), self._ctx(scope))
         except ex.ExpressionError as err:
             self.diags.add(
-                Loc(loc.file, loc.line, loc.col),
+                loc,
                 f"template expression '{text.strip()}': {err.message}",
                 code="bad-expression",
             )
-            return None
+            return _FAILED
+
+    def _text(self, result: Any, original: str, loc: Loc) -> str:
+        """An expression's value inside a longer string (a list or mapping cannot be)."""
+        if result is _FAILED:
+            return original
+        try:
+            return ex.to_string(result)
+        except ex.ExpressionError as err:
+            self.diags.add(
+                loc,
+                f"'{original.strip()}' inside text: {err.message}",
+                code="bad-expression",
+                hint="a list or mapping can only be the whole value, not part of a string",
+            )
+            return original
 
     def expand_scalar(self, value: YStr, scope: Scope) -> Any:
         if "${{" not in value:
@@ -97,18 +143,32 @@ class TemplateExpander:
         stripped = value.strip()
         if len(spans) == 1 and value[spans[0].start : spans[0].end] == stripped:
             result = self.evaluate(spans[0].expression, value.loc, scope)
-            return _relocate(result, value.loc)
+            # A failed expression keeps its text, so that one typo is one error.
+            return value if result is _FAILED else relocate(result, value.loc)
         parts: list[str] = []
         last = 0
         for span in spans:
             parts.append(value[last : span.start])
-            parts.append(ex.to_string(self.evaluate(span.expression, value.loc, scope)))
+            result = self.evaluate(span.expression, value.loc, scope)
+            parts.append(self._text(result, value[span.start : span.end], value.loc))
             last = span.end
         parts.append(value[last:])
         return YStr("".join(parts), value.loc)
 
     # -- structure ----------------------------------------------------------------------
     def expand(self, node: Any, scope: Scope, section: str = "") -> Any:
+        if self.exhausted:
+            return None
+        self.produced += 1
+        if self.produced > MAX_PRODUCED:
+            self.exhausted = True
+            self.diags.add(
+                loc_of(node, Loc(scope.file)),
+                f"template expansion produced more than {MAX_PRODUCED} values; stopped here",
+                code="too-large",
+                hint="look for 'each' loops over large or nested collections",
+            )
+            return None
         if isinstance(node, YMap):
             return self._expand_map(node, scope)
         if isinstance(node, YList):
@@ -132,8 +192,7 @@ class TemplateExpander:
                 for part in parts:
                     if isinstance(part, YMap):
                         for k2, v2 in part.items():
-                            out[k2] = v2
-                            out.key_locs[k2] = part.key_loc(k2)
+                            out.put_from(part, k2, v2)
                     elif part is not None:
                         self.diags.add(
                             kloc,
@@ -142,13 +201,15 @@ class TemplateExpander:
                         )
                 continue
             chain_open = chain_seen = False
-            new_key = self.expand_scalar(YStr(key, kloc), scope) if "${{" in key else key
-            new_key = (
-                YStr(ex.to_string(new_key), kloc) if not isinstance(new_key, YStr) else new_key
-            )
+            new_key: Any = key
+            if "${{" in key:
+                new_key = self.expand_scalar(YStr(key, kloc), scope)
+                if not isinstance(new_key, str):
+                    new_key = self._text(new_key, key, kloc)
             section = key if key in _SECTIONS else ""
-            out[new_key] = self.expand(value, scope, section)
-            out.key_locs[str(new_key)] = kloc
+            out.put(
+                str(new_key), self.expand(value, scope, section), kloc, node.value_locs.get(key)
+            )
         return out
 
     def _expand_list(self, node: YList, scope: Scope, section: str) -> YList:
@@ -180,7 +241,11 @@ class TemplateExpander:
             if section and isinstance(item, YMap) and "template" in item:
                 out.extend(self._include(item, scope, section))
                 continue
-            out.append(self.expand(item, scope, section))
+            expanded = self.expand(item, scope, section)
+            if isinstance(item, YStr) and isinstance(expanded, list):
+                out.extend(expanded)  # ``- ${{ parameters.steps }}`` inserts a stepList
+            else:
+                out.append(expanded)
         return out
 
     def _directive(
@@ -204,8 +269,9 @@ class TemplateExpander:
             if kind == "elseif" and not chain_open:
                 return False, True, []
             cond = self.evaluate(arg, loc, scope)
-            truth = ex.truthy(cond)
-            if truth is True:
+            if cond is _FAILED:
+                return False, True, []  # reported; taking no branch avoids follow-on errors
+            if ex.truthy(cond) is True:
                 return False, True, [self.expand(value, scope, section)]
             return True, True, []
         if kind == "else":
@@ -218,32 +284,43 @@ class TemplateExpander:
             return False, False, [self.expand(value, scope, section)] if chain_open else []
         if kind == "insert":
             return False, False, [self.expand(value, scope, section)]
-        # each
+        return False, False, self._each(arg, value, loc, scope, section)
+
+    def _each(self, arg: str, value: Any, loc: Loc, scope: Scope, section: str) -> list[Any]:
         m = _EACH.match(arg)
         if not m:
             self.diags.add(loc, "expected '${{ each NAME in COLLECTION }}'", code="bad-template")
-            return False, False, []
+            return []
         name, coll_text = m.group(1), m.group(2)
         coll = self.evaluate(coll_text, loc, scope)
         items: list[Any]
+        if coll is _FAILED or coll is None:
+            return []
         if isinstance(coll, dict):
             items = [{"key": k, "value": v} for k, v in coll.items()]
         elif isinstance(coll, list):
             items = list(coll)
-        elif coll is None:
-            items = []
         else:
             self.diags.add(
                 loc,
                 f"'each' needs a list or a mapping, got {ex.type_name(coll)}",
                 code="bad-template",
             )
-            return False, False, []
+            return []
+        if len(items) > MAX_EACH:
+            self.diags.add(
+                loc,
+                f"'each' over {len(items)} items; the limit is {MAX_EACH}",
+                code="too-large",
+            )
+            return []
         parts = []
         for element in items:
+            if self.exhausted:
+                break
             inner = replace(scope, names={**scope.names, name: element})
             parts.append(self.expand(value, inner, section))
-        return False, False, parts
+        return parts
 
     # -- includes -----------------------------------------------------------------------
     def resolve_path(self, ref: YStr, including: str) -> str | None:
@@ -257,47 +334,41 @@ class TemplateExpander:
                     code="bad-template",
                 )
                 return None
-        base = PurePosixPath(including).parent
-        joined = PurePosixPath(raw.lstrip("/")) if raw.startswith("/") else base / raw
-        parts: list[str] = []
-        for part in joined.parts:
-            if part == "..":
-                if not parts:
-                    self.diags.add(
-                        ref.loc, f"template path '{raw}' leaves the repository", code="bad-template"
-                    )
-                    return None
-                parts.pop()
-            elif part not in (".", ""):
-                parts.append(part)
-        return "/".join(parts)
+        rel = join_repo_path(including, raw)
+        if rel is None:
+            self.diags.add(
+                ref.loc, f"template path '{raw}' leaves the repository", code="bad-template"
+            )
+        elif not rel:
+            self.diags.add(ref.loc, "'template' needs a file path", code="bad-template")
+            return None
+        return rel
 
     def load(self, rel: str, loc: Loc) -> SourceFile | None:
-        if rel in self._cache:
-            return self._cache[rel]
+        if rel in self.cache:
+            return self.cache[rel]
         self.files_loaded += 1
         if self.files_loaded > MAX_TEMPLATE_FILES:
             self.diags.add(loc, f"more than {MAX_TEMPLATE_FILES} template files", code="too-large")
-            self._cache[rel] = None
+            self.cache[rel] = None
             return None
         data = self.source.read(rel)
         if data is None:
             self.diags.add(loc, f"template file '{rel}' not found", code="template-not-found")
-            self._cache[rel] = None
+            self.cache[rel] = None
             return None
+        self.remember_lines(rel, data)
         src = load_bytes(data, rel, self.diags)
-        self._cache[rel] = src
+        self.cache[rel] = src
         return src
 
     def _include(self, item: YMap, scope: Scope, section: str) -> list[Any]:
-        ref = item["template"]
         kloc = item.key_loc("template")
-        ref = self.expand(ref, scope)
+        ref = self.expand(item["template"], scope)
         if not isinstance(ref, YStr):
             self.diags.add(kloc, "'template' must be a file path", code="bad-template")
             return []
-        extra = set(item) - {"template", "parameters"}
-        for key in sorted(extra):
+        for key in sorted(set(item) - {"template", "parameters"}):
             self.diags.add(
                 item.key_loc(key),
                 f"unexpected key '{key}' beside 'template' (only 'parameters' is allowed)",
@@ -310,9 +381,20 @@ class TemplateExpander:
         result = body.get(section)
         if result is None:
             self.diags.add(
-                ref.loc, f"template '{ref}' has no '{section}' section", code="bad-template"
+                ref.loc,
+                f"template '{ref}' has no '{section}' section",
+                code="bad-template",
+                hint=did_you_mean(section, list(body)),
             )
             return []
+        for key in body:
+            if key != section:
+                self.diags.add(
+                    body.key_loc(key),
+                    f"unknown key '{key}' in a {section} template",
+                    code="unknown-key",
+                    hint=f"a {section} template holds 'parameters' and '{section}'",
+                )
         if not isinstance(result, YList):
             self.diags.add(
                 loc_of(result, ref.loc), f"'{section}' in '{ref}' must be a list", code="bad-type"
@@ -327,8 +409,8 @@ class TemplateExpander:
         rel = self.resolve_path(ref, scope.file)
         if rel is None:
             return None
-        if rel in scope.stack:
-            chain = " -> ".join([*scope.stack, rel])
+        if rel in scope.stack or rel == scope.file:
+            chain = " -> ".join([*(scope.stack or (scope.file,)), rel])
             self.diags.add(ref.loc, f"template cycle: {chain}", code="template-cycle")
             return None
         if scope.depth + 1 > MAX_TEMPLATE_DEPTH:
@@ -355,11 +437,10 @@ class TemplateExpander:
             parameters={},
             variables=scope.variables,
             depth=scope.depth + 1,
-            stack=(*scope.stack, rel) if scope.stack else (scope.file, rel),
+            stack=(*(scope.stack or (scope.file,)), rel),
         )
-        declared = root.get("parameters")
         inner.parameters = bind_parameters(
-            declared,
+            root.get("parameters"),
             root.key_loc("parameters"),
             args,
             ref,
@@ -368,27 +449,7 @@ class TemplateExpander:
         )
         body = YMap(root.loc)
         for key, value in root.items():
-            if key == "parameters":
-                continue
-            body[key] = self.expand(value, inner, key if key in _SECTIONS else "")
-            body.key_locs[key] = root.key_loc(key)
+            if key != "parameters":
+                expanded = self.expand(value, inner, key if key in _SECTIONS else "")
+                body.put_from(root, key, expanded)
         return body
-
-
-def _relocate(value: Any, loc: Loc) -> Any:
-    """Give a computed value the location of the expression that produced it."""
-    if isinstance(value, YStr | YMap | YList):
-        return value
-    if isinstance(value, str):
-        return YStr(value, loc)
-    if isinstance(value, list):
-        return YList(loc, [_relocate(v, loc) for v in value])
-    if isinstance(value, dict):
-        out = YMap(loc)
-        for k, v in value.items():
-            out[str(k)] = _relocate(v, loc)
-            out.key_locs[str(k)] = loc
-        return out
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from shipyard.config import schema as sch
-from shipyard.config.check import check
-from shipyard.config.yamlsrc import YMap, loc_of
+from shipyard.config.check import check, describe
+from shipyard.config.yamlsrc import YMap
 from shipyard.domain.diagnostics import Diagnostics, Loc
 from shipyard.domain.pipeline import CITrigger, Filter, PRTrigger
 
@@ -48,7 +48,11 @@ def _shape(value: Any, loc: Loc, key: str, mapping_schema: sch.Schema, diags: Di
         return "map"
     if value is None:
         return "list"  # an empty key behaves like no filter
-    diags.add(loc, f"'{key}' must be 'none', a list of branches, or a mapping", code="bad-type")
+    diags.add(
+        loc,
+        f"'{key}' must be 'none', a list of branches, or a mapping; got {describe(value)}",
+        code="bad-type",
+    )
     return "bad"
 
 
@@ -56,7 +60,7 @@ def parse_ci_trigger(root: YMap, diags: Diagnostics) -> CITrigger:
     if "trigger" not in root:
         return CITrigger()
     value = root["trigger"]
-    loc = loc_of(value, root.key_loc("trigger"))
+    loc = root.value_loc("trigger")
     shape = _shape(value, loc, "trigger", sch.TRIGGER_MAP, diags)
     if shape == "none":
         return CITrigger(enabled=False, loc=loc)
@@ -77,7 +81,7 @@ def parse_pr_trigger(root: YMap, diags: Diagnostics) -> PRTrigger:
     if "pr" not in root:
         return PRTrigger()
     value = root["pr"]
-    loc = loc_of(value, root.key_loc("pr"))
+    loc = root.value_loc("pr")
     shape = _shape(value, loc, "pr", sch.PR_MAP, diags)
     if shape == "none":
         return PRTrigger(enabled=False, loc=loc)
