@@ -19,6 +19,7 @@ from typing import Any
 import httpx2
 from lightkube import ApiError, Client, ConfigError, KubeConfig, codecs
 from lightkube.models.authentication_v1 import TokenRequestSpec
+from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.authentication_v1 import SelfSubjectReview
 from lightkube.resources.core_v1 import Namespace, Node, ServiceAccount
 
@@ -110,7 +111,8 @@ class KubeApi:
     def request_token(self, namespace: str, service_account: str, seconds: int) -> IssuedToken:
         """A token for ``service_account`` through the TokenRequest API."""
         request = ServiceAccount.Token(
-            spec=TokenRequestSpec(audiences=[], expirationSeconds=seconds)
+            metadata=ObjectMeta(name=service_account, namespace=namespace),
+            spec=TokenRequestSpec(audiences=[], expirationSeconds=seconds),
         )
         with self._client() as client:
             issued = client.create(request, service_account, namespace=namespace)

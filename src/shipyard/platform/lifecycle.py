@@ -1,0 +1,183 @@
+"""``up`` and ``down``: the order of the steps, and nothing else.
+
+``up`` is idempotent: each step first looks at what is there (a cached binary that answers
+its version, a registry that answers ``/v2/``, a cluster whose API is ready, a base image
+already in the registry, a token that still authenticates) and does only what is missing,
+so a second ``up`` is a series of checks. Two ``up`` at once (two test runs) would race on
+ports and files, so ``up`` and ``down`` hold an exclusive lock on the state directory.
+
+``down`` stops what Shipyard started, found through its own records (the registry's PID
+record, kwokctl's PID files), then scans for anything left running from Shipyard's
+directories; it keeps the data unless ``purge`` is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from shipyard.domain.diagnostics import EnvironmentProblem
+from shipyard.platform.access import AccessSetup
+from shipyard.platform.catalog import Tool, default_tools
+from shipyard.platform.clusters import Clusters
+from shipyard.platform.context import Platform
+from shipyard.platform.deps import ProcInfo
+from shipyard.platform.images import ImageBuilder
+from shipyard.platform.install import Installer, ToolStatus
+from shipyard.platform.registry_service import RegistryService, config_file
+from shipyard.platform.toolenv import write_tool_configs
+from shipyard.platform.topology import CLUSTERS, ENVIRONMENTS
+
+_CLUSTER_TOOLS = ("kubernetes", "etcd", "kwok")
+
+
+@contextlib.contextmanager
+def exclusive(platform: Platform) -> Iterator[None]:
+    """Hold the platform lock; say so when another ``up``/``down`` has it."""
+    platform.paths.state.mkdir(parents=True, exist_ok=True)
+    with (platform.paths.state / "platform.lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            platform.progress.info("waiting for another `shipyard platform up/down` to finish")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def needed_tools(platform: Platform) -> tuple[Tool, ...]:
+    s = platform.settings
+    skip: set[str] = set()
+    if not s.registry.embedded:
+        skip.add("docker-registry")
+    if not s.embedded_clusters:
+        skip.update(_CLUSTER_TOOLS)
+    return tuple(t for t in default_tools() if t.name not in skip)
+
+
+def registry_service(platform: Platform) -> RegistryService:
+    return RegistryService(
+        platform.paths,
+        platform.target,
+        platform.settings.registry.port,
+        platform.adapters,
+        platform.progress,
+    )
+
+
+def clusters(platform: Platform) -> Clusters:
+    return Clusters(platform.paths, platform.settings, platform.adapters, platform.progress)
+
+
+def install(platform: Platform, tools: tuple[Tool, ...]) -> list[ToolStatus]:
+    with exclusive(platform):
+        return Installer(platform.paths, platform.adapters.run, platform.progress).ensure(tools)
+
+
+def up(platform: Platform) -> None:
+    with exclusive(platform):
+        Installer(platform.paths, platform.adapters.run, platform.progress).ensure(
+            needed_tools(platform)
+        )
+        write_tool_configs(platform.paths, platform.target)
+        registry_service(platform).ensure()
+        ImageBuilder(
+            platform.paths,
+            platform.target,
+            platform.tool_env(),
+            platform.adapters,
+            platform.progress,
+            platform.settings.debian_mirror,
+        ).ensure(platform.settings.base_images)
+        if platform.settings.embedded_clusters:
+            kwok = clusters(platform)
+            for spec in CLUSTERS:
+                kwok.ensure(spec)
+            AccessSetup(platform.paths, kwok, platform.adapters, platform.progress).ensure()
+        else:
+            _check_external(platform)
+
+
+def _check_external(platform: Platform) -> None:
+    with platform.progress.step("external clusters") as step:
+        kubeconfig = platform.settings.kubeconfig
+        assert kubeconfig is not None
+        reached = 0
+        for env in ENVIRONMENTS:
+            target = platform.settings.environments[env.name]
+            try:
+                who = platform.adapters.kube(kubeconfig, target.context).whoami()
+            except EnvironmentProblem as exc:
+                platform.progress.warn(f"{env.name} (context {target.context}): {exc.message}")
+                continue
+            reached += 1
+            platform.progress.info(f"{env.name}: context {target.context} as {who}")
+        step.detail(f"{reached}/{len(ENVIRONMENTS)} environments reachable")
+
+
+@dataclass(slots=True)
+class DownReport:
+    stopped: list[str] = field(default_factory=list)
+    killed: list[int] = field(default_factory=list)
+    purged: list[str] = field(default_factory=list)
+
+
+def down(platform: Platform, purge: bool = False) -> DownReport:
+    report = DownReport()
+    with exclusive(platform):
+        kwok = clusters(platform)
+        for spec in CLUSTERS:
+            with platform.progress.step(f"cluster {spec.name}") as step:
+                if purge:
+                    kwok.delete(spec.name)
+                    report.stopped.append(f"cluster {spec.name} (deleted)")
+                elif kwok.stop(spec.name):
+                    report.stopped.append(f"cluster {spec.name}")
+                else:
+                    step.skip("not running")
+        with platform.progress.step("registry") as step:
+            if registry_service(platform).stop():
+                report.stopped.append("registry")
+            else:
+                step.skip("not running")
+        for proc in leftovers(platform):
+            platform.adapters.daemons.terminate(proc.pid, proc.start_ticks)
+            report.killed.append(proc.pid)
+        if purge:
+            _purge(platform, report)
+    return report
+
+
+def leftovers(platform: Platform) -> list[ProcInfo]:
+    """Processes still running from Shipyard's directories (cluster parts, our registry)."""
+    registry_conf = str(config_file(platform.paths))
+    kwok_dir = str(platform.paths.kwok_workdir)
+    return platform.adapters.daemons.find(
+        lambda p: any(kwok_dir in a or a == registry_conf for a in p.argv)
+    )
+
+
+def _purge(platform: Platform, report: DownReport) -> None:
+    paths = platform.paths
+    with platform.progress.step("purge data") as step:
+        if paths.container_storage.exists():
+            podman = shutil.which("podman")
+            if podman:
+                platform.adapters.run(
+                    [podman, "system", "reset", "--force"],
+                    extra_env=platform.tool_env(),
+                    check=False,
+                    timeout=300,
+                )
+        for path in (paths.data, paths.kubeconfig, paths.admin_kubeconfig):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            report.purged.append(str(path))
+        step.detail(f"removed {paths.data}")

@@ -1,0 +1,105 @@
+"""``status``: every component with its version, address, PID and health, as data.
+
+The report is a plain dict (the JSON shape of ``shipyard platform status --output json``), so the
+CLI renders it and tests assert on it. Secrets never enter it: the registry password shows
+as ``****``, tokens and keys are not read at all. ``running`` is true while any process of
+Shipyard's runs, including strays that no record knows about, which is what "``down`` left
+nothing behind" is checked against.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shipyard.domain.diagnostics import EnvironmentProblem
+from shipyard.platform import rbac
+from shipyard.platform.catalog import TOOLS
+from shipyard.platform.context import Platform
+from shipyard.platform.images import base_image
+from shipyard.platform.install import Installer
+from shipyard.platform.lifecycle import clusters, leftovers, registry_service
+from shipyard.platform.topology import CLUSTERS, ENVIRONMENTS
+
+
+def collect(platform: Platform, *, probe_tools: bool = True) -> dict[str, Any]:
+    s = platform.settings
+    report: dict[str, Any] = {
+        "settings": {
+            "file": str(s.source) if s.source else None,
+            "registry": "embedded" if s.registry.embedded else "external",
+            "clusters": "embedded" if s.embedded_clusters else "external",
+            "node_kind": s.clusters.node_kind,
+        },
+        "paths": {
+            "cache": str(platform.paths.cache),
+            "data": str(platform.paths.data),
+            "state": str(platform.paths.state),
+            "kubeconfig": str(platform.kubeconfig),
+        },
+    }
+    if probe_tools:
+        installer = Installer(platform.paths, platform.adapters.run, platform.progress)
+        report["tools"] = [installer.check(t).as_json() for t in TOOLS if t.default]
+    reg = registry_service(platform).status()
+    report["registry"] = reg.as_json() | {"target": platform.target.as_json()}
+    report["images"] = _images(platform, reg.state in ("running", "external"))
+    report["clusters"] = _clusters(platform)
+    report["environments"] = _environments(platform, report["clusters"])
+    strays = leftovers(platform)
+    report["processes"] = [{"pid": p.pid, "argv": " ".join(p.argv)[:200]} for p in strays]
+    report["running"] = (
+        bool(strays) or reg.state == "running" or any(c.get("pids") for c in report["clusters"])
+    )
+    return report
+
+
+def _images(platform: Platform, reachable: bool) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    t = platform.target
+    client = platform.adapters.registry(t.address, t.secure, t.username, t.password.reveal())
+    for key in platform.settings.base_images:
+        image = base_image(key)
+        present: bool | None = None
+        if reachable:
+            try:
+                present = client.has_manifest(image.repository, image.tag)
+            except EnvironmentProblem:
+                present = None
+        found.append({"image": image.reference(t.address), "present": present})
+    return found
+
+
+def _clusters(platform: Platform) -> list[dict[str, Any]]:
+    if not platform.settings.embedded_clusters:
+        return []
+    kwok = clusters(platform)
+    return [kwok.status(spec).as_json() for spec in CLUSTERS]
+
+
+def _environments(platform: Platform, cluster_states: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    s = platform.settings
+    running = {c["name"] for c in cluster_states if c["state"] == "running"}
+    envs: list[dict[str, Any]] = []
+    for env in ENVIRONMENTS:
+        if s.embedded_clusters:
+            context, namespace, check = env.name, env.namespace, env.cluster in running
+        else:
+            target = s.environments[env.name]
+            context, namespace, check = target.context, target.namespace, True
+        entry: dict[str, Any] = {
+            "name": env.name,
+            "context": context,
+            "namespace": namespace,
+            "cluster": env.cluster if s.embedded_clusters else None,
+            "identity": None,
+            "healthy": False,
+        }
+        if check and platform.kubeconfig.is_file():
+            try:
+                who = platform.adapters.kube(platform.kubeconfig, context).whoami()
+                entry["identity"] = who
+                entry["healthy"] = (who == rbac.username(env)) if s.embedded_clusters else bool(who)
+            except EnvironmentProblem as exc:
+                entry["detail"] = exc.message
+        envs.append(entry)
+    return envs
