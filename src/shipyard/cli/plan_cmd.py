@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 from rich.tree import Tree
 
 from shipyard.adapters.git import GitCli
@@ -86,6 +87,11 @@ def _mark(will_run: bool | None) -> str:
     return {True: "[green]run[/]", False: "[dim]skip[/]", None: "[yellow]maybe[/]"}[will_run]
 
 
+def _t(markup: str) -> Text:
+    """Tree labels fold instead of being cut at the terminal's width."""
+    return Text.from_markup(markup, overflow="fold")
+
+
 def print_report(report: PlanReport, verbose: bool) -> None:
     out = console()
     ev = report.event
@@ -100,16 +106,20 @@ def print_report(report: PlanReport, verbose: bool) -> None:
                 out.print(f"      {escape(err.render())}")
             continue
         tree = Tree(
-            f"[bold green]+ {escape(p.name)}[/] run #{escape(p.build_number or '')} "
-            f"({escape(p.build_reason or '')}): {escape(p.reason)}"
+            _t(
+                f"[bold green]+ {escape(p.name)}[/] run #{escape(p.build_number or '')} "
+                f"({escape(p.build_reason or '')}): {escape(p.reason)}"
+            )
         )
         for stage in p.stages:
             label = stage.name if stage.name != "__default" else "(stage)"
-            st = tree.add(f"{_mark(stage.will_run)} stage {escape(label)}")
+            st = tree.add(_t(f"{_mark(stage.will_run)} stage {escape(label)}"))
             for job in stage.jobs:
                 jt = st.add(
-                    f"{_mark(job.will_run)} job {escape(job.name)}"
-                    + (f" -> environment {escape(job.environment)}" if job.environment else "")
+                    _t(
+                        f"{_mark(job.will_run)} job {escape(job.name)}"
+                        + (f" -> environment {escape(job.environment)}" if job.environment else "")
+                    )
                 )
                 for step in job.steps:
                     why = (
@@ -117,8 +127,8 @@ def print_report(report: PlanReport, verbose: bool) -> None:
                         if step.will_run is True and not verbose
                         else f" [dim]({escape(step.reason)})[/]"
                     )
-                    jt.add(f"{_mark(step.will_run)} {escape(step.display_name)}{why}")
-        out.print(tree)
+                    jt.add(_t(f"{_mark(step.will_run)} {escape(step.display_name)}{why}"))
+        out.print(tree, soft_wrap=False, crop=False)
 
 
 def register(app: typer.Typer) -> None:
