@@ -3,7 +3,9 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
@@ -12,10 +14,9 @@ PYTEST_ARGS ?=
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(UV):
-	python3 -m pip install --quiet --user 'uv==0.13.9' || python3 -m pip install --quiet 'uv==0.13.9'
-
-.venv/.synced: pyproject.toml uv.lock | $(UV)
+# uv comes from PyPI like everything else; `python3 -m uv` needs no PATH changes.
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet 'uv==$(UV_VERSION)'
 	$(UV) sync --frozen --quiet
 	@touch $@
 

@@ -54,8 +54,7 @@ def test_runtime_variable_is_evaluated_when_the_job_starts() -> None:
         (
             Variable(
                 "fullCI",
-                "$[ startsWith(variables['build.sourceBranch'], "
-                "'refs/heads/release/delivery/v') ]",
+                "$[ startsWith(variables['build.sourceBranch'], 'refs/heads/release/delivery/v') ]",
             ),
         ),
         {"parameters": {}},
