@@ -63,17 +63,48 @@ def check(
     value: Any, schema: dict[str, Any], where: Loc, diags: Diagnostics, what: str = ""
 ) -> bool:
     """Validate ``value``; add a diagnostic per problem; True when there were none."""
-    validator = _validator(schema)
-    ok = True
-    for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
-        ok = False
-        _report(error, value, where, diags, what)
-    return ok
+    errors = sorted(_validator(schema).iter_errors(value), key=lambda e: list(map(str, e.path)))
+    mine = Diagnostics()
+    for error in errors:
+        _report(error, value, where, mine, what)
+    for item in mine.sorted():  # one per (place, message): 'required' repeats per key
+        diags.items.append(item)
+    return not errors
 
 
 def _title(schema: dict[str, Any], fallback: str) -> str:
     title = schema.get("title")
     return f"a {title}" if isinstance(title, str) else (fallback or "this mapping")
+
+
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "null": "empty",
+}
+
+
+def _expected_types(schema: dict[str, Any]) -> str:
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    return " or ".join(_TYPE_WORDS.get(k, k) for k in kinds) or "something else"
+
+
+def _unknown_keys(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, str]:
+    """Each key the schema does not allow -> the hint that goes with it."""
+    allowed = list(schema.get("properties", {}))
+    hints: dict[str, str] = {}
+    for extra in sorted(set(node) - set(allowed)):
+        hints[extra] = (
+            schema.get("x-hints", {}).get(extra)
+            or did_you_mean(extra, allowed)
+            or f"expected one of: {', '.join(allowed)}"
+        )
+    return hints
 
 
 def _report(error: ValidationError, root: Any, where: Loc, diags: Diagnostics, what: str) -> None:
@@ -83,34 +114,28 @@ def _report(error: ValidationError, root: Any, where: Loc, diags: Diagnostics, w
     schema = error.schema if isinstance(error.schema, dict) else {}
     label = f"'{key}'" if key else (what or "the value")
     if error.validator == "additionalProperties" and isinstance(node, dict):
-        allowed = list(schema.get("properties", {}))
-        for extra in sorted(set(node) - set(allowed)):
+        for extra, hint in _unknown_keys(node, schema).items():
             kloc = node.key_loc(extra) if isinstance(node, YMap) else loc
-            diags.add(
-                kloc,
-                f"unknown key '{extra}' in {_title(schema, what)}",
-                code="unknown-key",
-                hint=schema.get("x-hints", {}).get(extra)
-                or did_you_mean(extra, allowed)
-                or f"expected one of: {', '.join(allowed)}",
-            )
+            message = f"unknown key '{extra}' in {_title(schema, what)}"
+            diags.add(kloc, message, code="unknown-key", hint=hint)
         return
     if error.validator == "required" and isinstance(node, dict):
-        missing = [r for r in schema.get("required", []) if r not in node]
-        for name in missing:
-            diags.add(loc, f"{_title(schema, what)} needs '{name}'", code="missing-key")
+        # A misspelt key ('stpes') is reported once, as unknown with its did-you-mean.
+        typos = " ".join(_unknown_keys(node, schema).values())
+        for name in schema.get("required", []):
+            if name not in node and f"'{name}'?" not in typos:
+                diags.add(loc, f"{_title(schema, what)} needs '{name}'", code="missing-key")
         return
     if error.validator == "enum":
         choices = ", ".join(map(str, schema.get("enum", [])))
         diags.add(loc, f"{label} must be one of: {choices}; got {describe(node)}", code="bad-value")
         return
-    if error.validator == "pattern" and "x-expected" in schema:
-        diags.add(
-            loc, f"{label} must be {schema['x-expected']}; got {describe(node)}", code="bad-value"
-        )
-        return
     expected = schema.get("x-expected")
-    if expected:
-        diags.add(loc, f"{label} must be {expected}; got {describe(node)}", code="bad-type")
+    if error.validator == "pattern" and expected:
+        diags.add(loc, f"{label} must be {expected}; got {describe(node)}", code="bad-value")
+        return
+    if error.validator == "type" or expected:
+        wanted = expected or _expected_types(schema)
+        diags.add(loc, f"{label} must be {wanted}; got {describe(node)}", code="bad-type")
         return
     diags.add(loc, f"{label}: {error.message}", code="bad-value")

@@ -10,7 +10,6 @@ the ``Diagnostics`` passed in; the result is None when the file could not be und
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from shipyard.config.model import ModelBuilder
@@ -34,7 +33,6 @@ _OWN_KEYS = (
     "lockBehavior",
     "appendCommitMessageToRunName",
 )
-_SNIPPET_MAX = 160
 
 
 def bind_pipeline_parameters(
@@ -95,32 +93,14 @@ def load_pipeline(
 ) -> Pipeline | None:
     """Load, expand and check one pipeline; None when it could not be understood at all.
 
-    Every problem is added to ``diags`` (with the offending line as its snippet); a
-    pipeline is returned even when some of its parts had errors, so that callers that
-    only need its triggers can still use it, but it must not be run unless ``diags`` is
-    empty.
+    Every problem is added to ``diags``. A pipeline is returned even when some of its parts
+    had errors, so that callers that only need its triggers can still use it; it must not
+    be run unless ``diags`` stayed empty.
     """
-    start = len(diags.items)
     data = source.read(rel)
     if data is None:
         diags.add(Loc(rel), "pipeline file not found", code="not-found")
         return None
-    expander = TemplateExpander(source, diags)
-    expander.remember_lines(rel, data)
-    try:
-        return _load(data, rel, diags, expander, predefined or {}, parameters or {})
-    finally:
-        _add_snippets(diags, start, expander.lines)
-
-
-def _load(
-    data: bytes,
-    rel: str,
-    diags: Diagnostics,
-    expander: TemplateExpander,
-    predefined: Mapping[str, str],
-    parameters: Mapping[str, str],
-) -> Pipeline | None:
     src = load_bytes(data, rel, diags)
     if src is None:
         return None
@@ -132,8 +112,9 @@ def _load(
             code="bad-type",
         )
         return None
-    bound = bind_pipeline_parameters(root, parameters, diags, rel)
-    scope = Scope(file=rel, parameters=bound, variables=dict(predefined))
+    bound = bind_pipeline_parameters(root, parameters or {}, diags, rel)
+    expander = TemplateExpander(source, diags)
+    scope = Scope(file=rel, parameters=bound, variables=dict(predefined or {}))
     scope.variables = compile_time_variables(expander, root, scope, diags)
     body = YMap(root.loc)
     for key, value in root.items():
@@ -142,28 +123,18 @@ def _load(
             value = expander.expand(value, scope, section)
         body.put_from(root, key, value)
     if "extends" in body:
-        body = _apply_extends(expander, body, scope, diags)
+        extended = _apply_extends(expander, body, scope, diags)
+        if extended is None:
+            return None  # the template that defines the pipeline could not be used
+        body = extended
     if expander.exhausted:
         return None  # the expansion was cut short: checking the rest would only mislead
     return ModelBuilder(rel, diags).pipeline(body, bound)
 
 
-def _add_snippets(diags: Diagnostics, start: int, lines: Mapping[str, list[str]]) -> None:
-    """Give each new diagnostic that lacks one the line it points at."""
-    for index in range(start, len(diags.items)):
-        item = diags.items[index]
-        text = lines.get(item.loc.file)
-        if item.snippet or text is None or not 1 <= item.loc.line <= len(text):
-            continue
-        snippet = text[item.loc.line - 1].rstrip()
-        if len(snippet) > _SNIPPET_MAX:
-            snippet = snippet[: _SNIPPET_MAX - 3] + "..."
-        diags.items[index] = replace(item, snippet=snippet)
-
-
 def _apply_extends(
     expander: TemplateExpander, body: YMap, scope: Scope, diags: Diagnostics
-) -> YMap:
+) -> YMap | None:
     ext = body["extends"]
     kloc = body.key_loc("extends")
     out = YMap(body.loc)
@@ -181,7 +152,7 @@ def _apply_extends(
         diags.add(
             kloc, "'extends' needs 'template: FILE' (and optional 'parameters')", code="missing-key"
         )
-        return out
+        return None
     for key in ext:
         if key not in ("template", "parameters"):
             diags.add(
@@ -199,7 +170,7 @@ def _apply_extends(
         "",
     )
     if tpl is None:
-        return out
+        return None
     for key, value in tpl.items():
         if key == "variables" and "variables" in out:
             diags.add(

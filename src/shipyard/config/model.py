@@ -38,6 +38,8 @@ def check_condition(text: Any, loc: Loc, diags: Diagnostics, what: str) -> str:
     """Parse a condition now, so that a typo is a validate-time error with its location."""
     if text is None:
         return "succeeded()"
+    if isinstance(text, dict | list):
+        return "succeeded()"  # the schema reported the wrong type
     cond = str(text).strip()
     try:
         ex.parse(cond)
@@ -89,7 +91,7 @@ class ModelBuilder:
         out: list[Step] = []
         used: dict[str, int] = {}
         for item in items:
-            step = self.step(item, loc_of(item, loc), used)
+            step = self.step(item, loc_of(item, loc_of(items, loc)), used)
             if step is not None:
                 out.append(step)
         return tuple(out)
@@ -187,7 +189,7 @@ class ModelBuilder:
         out: list[Job] = []
         nodes: list[Node] = []  # names as written (YStr, with locations) for the checks
         for index, item in enumerate(items):
-            job = self.job(item, loc_of(item, loc), index)
+            job = self.job(item, loc_of(item, loc_of(items, loc)), index)
             if job is not None:
                 out.append(job)
                 nodes.append((job.name, self._depends(item) or (), job.loc))
@@ -270,7 +272,7 @@ class ModelBuilder:
         out: list[Stage] = []
         nodes: list[Node] = []
         for item in items:
-            iloc = loc_of(item, loc)
+            iloc = loc_of(item, loc_of(items, loc))
             if not isinstance(item, YMap):
                 self.diags.add(
                     iloc, "a stage must be a mapping such as '- stage: Build'", code="bad-type"

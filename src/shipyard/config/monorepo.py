@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from shipyard.config.check import check
-from shipyard.config.source import Source
+from shipyard.config.source import Source, join_repo_path
 from shipyard.config.yamlsrc import YMap, YStr, load_bytes, loc_of
 from shipyard.domain.diagnostics import Diagnostics, Loc
 
@@ -36,15 +36,11 @@ _ENTRY = {
     "required": ["path"],
     "additionalProperties": False,
 }
-_REGISTRY = {
-    "title": "shipyard.yml",
+_REGISTRY_SHAPE = {
+    "title": "shipyard.yml file",
     "type": "object",
     "properties": {
-        "pipelines": {
-            "type": "object",
-            "additionalProperties": _ENTRY,
-            "x-expected": "a mapping of name: path",
-        },
+        "pipelines": {"type": "object", "x-expected": "a mapping of name: path"},
         "defaultBranch": {"type": "string"},
     },
     "required": ["pipelines"],
@@ -89,6 +85,8 @@ def _discover(source: Source) -> list[Registered]:
 
 
 def load_monorepo(source: Source, diags: Diagnostics) -> Monorepo:
+    """The registered pipelines (or the discovered ones); each bad entry is reported and
+    left out, the others stay usable."""
     data = source.read(REGISTRY_FILE)
     if data is None:
         return Monorepo(tuple(_discover(source)), from_registry=False)
@@ -97,34 +95,50 @@ def load_monorepo(source: Source, diags: Diagnostics) -> Monorepo:
         return Monorepo((), from_registry=True)
     root = src.root
     where = Loc(REGISTRY_FILE, 1, 1)
-    if not check(root, _REGISTRY, where, diags) or not isinstance(root, YMap):
+    if not isinstance(root, YMap):
+        diags.add(
+            where, "shipyard.yml must be a mapping with 'pipelines: {name: path}'", code="bad-type"
+        )
         return Monorepo((), from_registry=True)
-    entries = root["pipelines"]
+    check(root, _REGISTRY_SHAPE, where, diags)
+    entries = root.get("pipelines")
     out: list[Registered] = []
-    for name, entry in entries.items():
-        kloc = entries.key_loc(name)
-        if not _NAME.match(name):
-            diags.add(
-                kloc,
-                f"pipeline name '{name}': use lowercase letters, digits, '.', '-' or '_'",
-                code="bad-name",
-            )
-            continue
-        path = entry.get("path") if isinstance(entry, dict) else entry
-        if not isinstance(path, YStr):
-            continue
-        rel = str(path).lstrip("/")
-        if ".." in PurePosixPath(rel).parts:
-            diags.add(path.loc, f"pipeline path '{path}' leaves the repository", code="bad-value")
-            continue
-        if source.read(rel) is None:
-            diags.add(
-                loc_of(path, kloc),
-                f"pipeline '{name}': file '{rel}' does not exist",
-                code="not-found",
-            )
-            continue
-        out.append(Registered(name, rel, kloc))
+    if isinstance(entries, YMap):
+        for name, entry in entries.items():
+            found = _entry(source, entries, name, entry, diags)
+            if found is not None:
+                out.append(found)
+    default_branch = root.get("defaultBranch")
     return Monorepo(
-        tuple(out), from_registry=True, default_branch=str(root.get("defaultBranch") or "")
+        tuple(out),
+        from_registry=True,
+        default_branch=str(default_branch) if isinstance(default_branch, str) else "",
     )
+
+
+def _entry(
+    source: Source, entries: YMap, name: str, entry: object, diags: Diagnostics
+) -> Registered | None:
+    kloc = entries.key_loc(name)
+    if not _NAME.match(name):
+        diags.add(
+            kloc,
+            f"pipeline name '{name}': use lowercase letters, digits, '.', '-' or '_'",
+            code="bad-name",
+        )
+        return None
+    if not check(entry, _ENTRY, entries.value_loc(name), diags, what=f"'{name}'"):
+        return None
+    path = entry.get("path") if isinstance(entry, dict) else entry
+    if not isinstance(path, YStr):
+        return None
+    rel = join_repo_path("", str(path).strip())
+    if rel is None or not rel:
+        diags.add(path.loc, f"pipeline path '{path}' leaves the repository", code="bad-value")
+        return None
+    if source.read(rel) is None:
+        diags.add(
+            loc_of(path, kloc), f"pipeline '{name}': file '{rel}' does not exist", code="not-found"
+        )
+        return None
+    return Registered(name, rel, kloc)

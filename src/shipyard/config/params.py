@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from shipyard.config.check import describe
 from shipyard.config.yamlsrc import YList, YMap, YStr, loc_of
 from shipyard.domain.diagnostics import Diagnostics, Loc, did_you_mean
 
@@ -165,13 +166,18 @@ def check_value(
     """Type-check one parameter value; returns it coerced (``'true'`` -> True for booleans)."""
     vloc = loc_of(value, loc)
     if not _type_ok(kind, value):
-        diags.add(vloc, f"parameter '{name}' expects a {kind}, got {value!r}", code="bad-parameter")
+        diags.add(
+            vloc,
+            f"parameter '{name}' expects a {kind}, got {describe(value)}",
+            code="bad-parameter",
+        )
         return value
     value = _coerce(kind, value)
     if allowed is not None and value not in allowed and str(value) not in map(str, allowed):
         diags.add(
             vloc,
-            f"parameter '{name}' must be one of {', '.join(map(str, allowed))}; got '{value}'",
+            f"parameter '{name}' must be one of {', '.join(map(str, allowed))}; "
+            f"got {describe(value)}",
             code="bad-parameter",
         )
     return value

@@ -50,7 +50,7 @@ ENV: Schema = {
 }
 FILTER: Schema = {
     "type": "object",
-    "title": "filter",
+    "title": "branch or path filter",
     "properties": {"include": STR_LIST, "exclude": STR_LIST},
     "additionalProperties": False,
     "x-expected": "a mapping with 'include' and/or 'exclude' lists",
@@ -69,7 +69,7 @@ NONE_WORD: Schema = {
 }
 
 TRIGGER_MAP: Schema = {
-    "title": "trigger",
+    "title": "CI trigger",
     "type": "object",
     "properties": {
         "batch": BOOL,
@@ -80,7 +80,7 @@ TRIGGER_MAP: Schema = {
     "additionalProperties": False,
 }
 PR_MAP: Schema = {
-    "title": "pr",
+    "title": "PR trigger",
     "type": "object",
     "properties": {
         "autoCancel": BOOL,
@@ -271,6 +271,10 @@ DEPLOYMENT: Schema = {
             },
             "required": ["runOnce"],
             "additionalProperties": False,
+            "x-hints": {
+                "rolling": "Shipyard runs the 'runOnce' strategy only",
+                "canary": "Shipyard runs the 'runOnce' strategy only",
+            },
         },
         **_JOB_COMMON,
     },
@@ -333,7 +337,7 @@ ROOT: Schema = {
 }
 
 RESOURCES_MAP: Schema = {
-    "title": "resources",
+    "title": "resources section",
     "type": "object",
     "properties": {
         "repositories": {

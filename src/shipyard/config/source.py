@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from shipyard.config.yamlsrc import MAX_BYTES
+from shipyard.config.yamlsrc import MAX_BYTES, SourceFile, YStr, load_bytes
+from shipyard.domain.diagnostics import Diagnostics, Loc
 
 _SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".tox"}
 
@@ -92,3 +93,48 @@ class FuncSource:
 
     def files(self) -> Iterable[str]:
         return self.lister()
+
+
+class TemplateFiles:
+    """The template files of one pipeline: paths resolved, each file loaded once, a bound."""
+
+    def __init__(self, source: Source, diags: Diagnostics, max_files: int) -> None:
+        self.source = source
+        self.diags = diags
+        self.max_files = max_files
+        self.cache: dict[str, SourceFile | None] = {}
+
+    def resolve(self, ref: YStr, including: str) -> str | None:
+        """The repository path ``template: ref`` names from ``including``, or None (reported)."""
+        raw = str(ref).strip()
+        if "@" in raw:
+            raw, _, repo = raw.rpartition("@")
+            if repo.lower() != "self":
+                self.diags.add(
+                    ref.loc,
+                    f"template from repository '{repo}': only '@self' templates are supported",
+                    code="bad-template",
+                )
+                return None
+        rel = join_repo_path(including, raw)
+        if rel is None:
+            self.diags.add(
+                ref.loc, f"template path '{raw}' leaves the repository", code="bad-template"
+            )
+        elif not rel:
+            self.diags.add(ref.loc, "'template' needs a file path", code="bad-template")
+            return None
+        return rel
+
+    def load(self, rel: str, loc: Loc) -> SourceFile | None:
+        if rel in self.cache:
+            return self.cache[rel]
+        src = None
+        if len(self.cache) >= self.max_files:
+            self.diags.add(loc, f"more than {self.max_files} template files", code="too-large")
+        elif (data := self.source.read(rel)) is None:
+            self.diags.add(loc, f"template file '{rel}' not found", code="template-not-found")
+        else:
+            src = load_bytes(data, rel, self.diags)
+        self.cache[rel] = src
+        return src

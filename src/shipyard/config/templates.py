@@ -20,9 +20,11 @@ builder see. The rules we follow, from Azure's "Template expressions" and "Templ
 
 Bounds: Azure's own limits of 100 template files per pipeline and 20 levels of nesting; a
 cycle is reported as such; a template path may not leave the repository. Expansion itself
-is bounded too (``MAX_EACH`` items per ``each``, ``MAX_PRODUCED`` values in all), because
-``each`` over ``split()`` of a long string, or nested loops, multiply without a file growing:
-past the bound the expander reports it once and stops producing.
+is bounded too (``MAX_EACH`` items per ``each``, ``MAX_PRODUCED`` values produced inside
+templates and loops), because ``each`` over ``split()`` of a long string, nested loops, or
+templates that include templates many times multiply without any file growing: past the
+bound the expander reports it once and stops producing. (A file's own values are bounded
+when it is read.)
 """
 
 from __future__ import annotations
@@ -33,23 +35,15 @@ from typing import Any, Final
 
 from shipyard.config import expressions as ex
 from shipyard.config.params import bind_parameters
-from shipyard.config.source import Source, join_repo_path
-from shipyard.config.yamlsrc import (
-    MAX_BYTES,
-    SourceFile,
-    YList,
-    YMap,
-    YStr,
-    load_bytes,
-    loc_of,
-    relocate,
-)
+from shipyard.config.source import Source, TemplateFiles
+from shipyard.config.yamlsrc import YList, YMap, YStr, loc_of, relocate
 from shipyard.domain.diagnostics import Diagnostics, Loc, did_you_mean
 
 MAX_TEMPLATE_FILES = 100
 MAX_TEMPLATE_DEPTH = 20
 MAX_EACH = 100_000
-MAX_PRODUCED = 200_000
+MAX_PRODUCED = 100_000  # values produced inside templates and 'each' bodies
+_PARSE_CACHE = 4096
 
 _DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$", re.DOTALL)
 _EACH = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+in\s+(.+)$", re.DOTALL)
@@ -61,6 +55,23 @@ class _Failed:
 
 
 _FAILED: Final = _Failed()
+
+
+@dataclass(slots=True)
+class _Chain:
+    """Where an ``if``/``elseif``/``else`` chain stands in the mapping or list being expanded."""
+
+    seen: bool = False  # the previous key or item was part of a chain
+    open: bool = False  # ... and none of its branches has been taken yet
+
+    def close(self) -> None:
+        self.seen = self.open = False
+
+
+def _directive_of(key: str) -> tuple[str, str] | None:
+    """``(kind, argument)`` when ``key`` is ``${{ if|elseif|else|each|insert ... }}``."""
+    match = _DIRECTIVE.match(key.strip()) if "${{" in key else None
+    return (match.group(1), match.group(2)) if match else None
 
 
 @dataclass(slots=True)
@@ -81,15 +92,10 @@ class TemplateExpander:
     def __init__(self, source: Source, diags: Diagnostics) -> None:
         self.source = source
         self.diags = diags
-        self.files_loaded = 0
         self.produced = 0
         self.exhausted = False  # MAX_PRODUCED was hit: stop producing
-        self.cache: dict[str, SourceFile | None] = {}
-        self.lines: dict[str, list[str]] = {}  # each file's text, for diagnostic snippets
-
-    def remember_lines(self, rel: str, data: bytes) -> None:
-        if len(data) <= MAX_BYTES:
-            self.lines[rel] = data.decode("utf-8", "replace").splitlines()
+        self.files = TemplateFiles(source, diags, MAX_TEMPLATE_FILES)
+        self._parsed: dict[tuple[str, tuple[str, ...]], ex.Expr] = {}
 
     # -- expressions -------------------------------------------------------------------
     def _ctx(self, scope: Scope) -> ex.EvalContext:
@@ -102,12 +108,20 @@ class TemplateExpander:
 
     def evaluate(self, text: str, loc: Loc, scope: Scope) -> Any:
         """The value of one expression, or ``_FAILED`` after reporting why not."""
+        text = text.strip()
         try:
-            return ex.evaluate_text(text.strip(), self._ctx(scope))
+            # ``each`` evaluates the same few texts thousands of times: parse each once.
+            key = (text, tuple(scope.names))
+            tree = self._parsed.get(key)
+            if tree is None:
+                tree = ex.parse(text, named_values=scope.names.keys())
+                if len(self._parsed) < _PARSE_CACHE:
+                    self._parsed[key] = tree
+            return ex.evaluate(tree, self._ctx(scope))
         except ex.ExpressionError as err:
             self.diags.add(
                 loc,
-                f"template expression '{text.strip()}': {err.message}",
+                f"template expression '{text}': {err.message}",
                 code="bad-expression",
             )
             return _FAILED
@@ -159,12 +173,14 @@ class TemplateExpander:
     def expand(self, node: Any, scope: Scope, section: str = "") -> Any:
         if self.exhausted:
             return None
-        self.produced += 1
+        if scope.depth or scope.names:  # generated: inside a template or an ``each``
+            self.produced += 1
         if self.produced > MAX_PRODUCED:
             self.exhausted = True
             self.diags.add(
                 loc_of(node, Loc(scope.file)),
-                f"template expansion produced more than {MAX_PRODUCED} values; stopped here",
+                f"templates and 'each' loops produced more than {MAX_PRODUCED} values; "
+                "expansion stopped here",
                 code="too-large",
                 hint="look for 'each' loops over large or nested collections",
             )
@@ -179,17 +195,12 @@ class TemplateExpander:
 
     def _expand_map(self, node: YMap, scope: Scope) -> YMap:
         out = YMap(node.loc)
-        chain_open = False  # an if/elseif chain that has not yet matched
-        chain_seen = False  # we are inside an if/elseif/else chain
+        chain = _Chain()
         for key, value in node.items():
             kloc = node.key_loc(key)
-            directive = _DIRECTIVE.match(key.strip()) if "${{" in key else None
+            directive = _directive_of(key)
             if directive:
-                kind, arg = directive.group(1), directive.group(2)
-                chain_open, chain_seen, parts = self._directive(
-                    kind, arg, value, kloc, scope, chain_open, chain_seen, ""
-                )
-                for part in parts:
+                for part in self._directive(*directive, value, kloc, scope, chain, ""):
                     if isinstance(part, YMap):
                         for k2, v2 in part.items():
                             out.put_from(part, k2, v2)
@@ -200,44 +211,36 @@ class TemplateExpander:
                             code="bad-template",
                         )
                 continue
-            chain_open = chain_seen = False
+            chain.close()
             new_key: Any = key
             if "${{" in key:
+                reported = len(self.diags)
                 new_key = self.expand_scalar(YStr(key, kloc), scope)
                 if not isinstance(new_key, str):
                     new_key = self._text(new_key, key, kloc)
+                if len(self.diags) > reported:
+                    continue  # the key could not be computed; its value means nothing
             section = key if key in _SECTIONS else ""
-            out.put(
-                str(new_key), self.expand(value, scope, section), kloc, node.value_locs.get(key)
-            )
+            expanded = self.expand(value, scope, section)
+            out.put(str(new_key), expanded, kloc, node.value_locs.get(key))
         return out
 
     def _expand_list(self, node: YList, scope: Scope, section: str) -> YList:
         out = YList(node.loc)
-        chain_open = chain_seen = False
+        chain = _Chain()
         for item in node:
-            if isinstance(item, YMap) and len(item) == 1:
+            single = isinstance(item, YMap) and len(item) == 1
+            directive = _directive_of(next(iter(item))) if single else None
+            if directive:
                 key = next(iter(item))
-                directive = _DIRECTIVE.match(key.strip()) if "${{" in key else None
-                if directive:
-                    kind, arg = directive.group(1), directive.group(2)
-                    chain_open, chain_seen, parts = self._directive(
-                        kind,
-                        arg,
-                        item[key],
-                        item.key_loc(key),
-                        scope,
-                        chain_open,
-                        chain_seen,
-                        section,
-                    )
-                    for part in parts:
-                        if isinstance(part, YList):
-                            out.extend(part)
-                        elif part is not None:
-                            out.append(part)
-                    continue
-            chain_open = chain_seen = False
+                loc = item.key_loc(key)
+                for part in self._directive(*directive, item[key], loc, scope, chain, section):
+                    if isinstance(part, YList):
+                        out.extend(part)
+                    elif part is not None:
+                        out.append(part)
+                continue
+            chain.close()
             if section and isinstance(item, YMap) and "template" in item:
                 out.extend(self._include(item, scope, section))
                 continue
@@ -249,31 +252,27 @@ class TemplateExpander:
         return out
 
     def _directive(
-        self,
-        kind: str,
-        arg: str,
-        value: Any,
-        loc: Loc,
-        scope: Scope,
-        chain_open: bool,
-        chain_seen: bool,
-        section: str,
-    ) -> tuple[bool, bool, list[Any]]:
-        """Apply one directive; returns the new chain state and the parts to splice in."""
-        if kind in ("elseif", "else") and not chain_seen:
+        self, kind: str, arg: str, value: Any, loc: Loc, scope: Scope, chain: _Chain, section: str
+    ) -> list[Any]:
+        """Apply one directive, moving ``chain`` along; returns the parts to splice in."""
+        if kind in ("elseif", "else") and not chain.seen:
             self.diags.add(
                 loc, f"'${{{{ {kind} }}}}' without a preceding '${{{{ if }}}}'", code="bad-template"
             )
-            return False, False, []
-        if kind == "if" or kind == "elseif":
-            if kind == "elseif" and not chain_open:
-                return False, True, []
+            return []
+        if kind in ("if", "elseif"):
+            if kind == "elseif" and not chain.open:
+                return []  # an earlier branch was taken
+            chain.seen, chain.open = True, False
             cond = self.evaluate(arg, loc, scope)
             if cond is _FAILED:
-                return False, True, []  # reported; taking no branch avoids follow-on errors
+                return []  # reported; taking no branch avoids follow-on errors
             if ex.truthy(cond) is True:
-                return False, True, [self.expand(value, scope, section)]
-            return True, True, []
+                return [self.expand(value, scope, section)]
+            chain.open = True
+            return []
+        taken = chain.open
+        chain.close()
         if kind == "else":
             if arg.strip():
                 self.diags.add(
@@ -281,10 +280,10 @@ class TemplateExpander:
                     "'${{ else }}' takes no condition; use '${{ elseif c }}'",
                     code="bad-template",
                 )
-            return False, False, [self.expand(value, scope, section)] if chain_open else []
+            return [self.expand(value, scope, section)] if taken else []
         if kind == "insert":
-            return False, False, [self.expand(value, scope, section)]
-        return False, False, self._each(arg, value, loc, scope, section)
+            return [self.expand(value, scope, section)]
+        return self._each(arg, value, loc, scope, section)
 
     def _each(self, arg: str, value: Any, loc: Loc, scope: Scope, section: str) -> list[Any]:
         m = _EACH.match(arg)
@@ -323,45 +322,6 @@ class TemplateExpander:
         return parts
 
     # -- includes -----------------------------------------------------------------------
-    def resolve_path(self, ref: YStr, including: str) -> str | None:
-        raw = str(ref).strip()
-        if "@" in raw:
-            raw, _, repo = raw.rpartition("@")
-            if repo.lower() != "self":
-                self.diags.add(
-                    ref.loc,
-                    f"template from repository '{repo}': only '@self' templates are supported",
-                    code="bad-template",
-                )
-                return None
-        rel = join_repo_path(including, raw)
-        if rel is None:
-            self.diags.add(
-                ref.loc, f"template path '{raw}' leaves the repository", code="bad-template"
-            )
-        elif not rel:
-            self.diags.add(ref.loc, "'template' needs a file path", code="bad-template")
-            return None
-        return rel
-
-    def load(self, rel: str, loc: Loc) -> SourceFile | None:
-        if rel in self.cache:
-            return self.cache[rel]
-        self.files_loaded += 1
-        if self.files_loaded > MAX_TEMPLATE_FILES:
-            self.diags.add(loc, f"more than {MAX_TEMPLATE_FILES} template files", code="too-large")
-            self.cache[rel] = None
-            return None
-        data = self.source.read(rel)
-        if data is None:
-            self.diags.add(loc, f"template file '{rel}' not found", code="template-not-found")
-            self.cache[rel] = None
-            return None
-        self.remember_lines(rel, data)
-        src = load_bytes(data, rel, self.diags)
-        self.cache[rel] = src
-        return src
-
     def _include(self, item: YMap, scope: Scope, section: str) -> list[Any]:
         kloc = item.key_loc("template")
         ref = self.expand(item["template"], scope)
@@ -379,7 +339,7 @@ class TemplateExpander:
         if body is None:
             return []
         result = body.get(section)
-        if result is None:
+        if section not in body:
             self.diags.add(
                 ref.loc,
                 f"template '{ref}' has no '{section}' section",
@@ -395,6 +355,8 @@ class TemplateExpander:
                     code="unknown-key",
                     hint=f"a {section} template holds 'parameters' and '{section}'",
                 )
+        if result is None:
+            return []
         if not isinstance(result, YList):
             self.diags.add(
                 loc_of(result, ref.loc), f"'{section}' in '{ref}' must be a list", code="bad-type"
@@ -406,7 +368,7 @@ class TemplateExpander:
         self, ref: YStr, args: Any, args_loc: Loc, scope: Scope, section: str
     ) -> YMap | None:
         """Load a template file and expand it with ``args`` bound to its parameters."""
-        rel = self.resolve_path(ref, scope.file)
+        rel = self.files.resolve(ref, scope.file)
         if rel is None:
             return None
         if rel in scope.stack or rel == scope.file:
@@ -420,7 +382,7 @@ class TemplateExpander:
                 code="too-deep",
             )
             return None
-        src = self.load(rel, ref.loc)
+        src = self.files.load(rel, ref.loc)
         if src is None:
             return None
         root = src.root
@@ -439,6 +401,7 @@ class TemplateExpander:
             depth=scope.depth + 1,
             stack=(*(scope.stack or (scope.file,)), rel),
         )
+        reported = len(self.diags)
         inner.parameters = bind_parameters(
             root.get("parameters"),
             root.key_loc("parameters"),
@@ -447,6 +410,8 @@ class TemplateExpander:
             self.diags,
             lambda node: self.expand(node, inner),
         )
+        if len(self.diags) > reported:
+            return None  # expanding with parameters that are wrong would only add noise
         body = YMap(root.loc)
         for key, value in root.items():
             if key != "parameters":

@@ -15,7 +15,7 @@ from shipyard.config import expressions as ex
 from shipyard.config import schema as sch
 from shipyard.config.check import check
 from shipyard.config.yamlsrc import YMap, loc_of
-from shipyard.domain.diagnostics import Diagnostics, Loc
+from shipyard.domain.diagnostics import Diagnostics, Loc, did_you_mean
 from shipyard.domain.pipeline import Variable
 
 _NAME = re.compile(r"^[A-Za-z0-9_.]+$")
@@ -86,16 +86,18 @@ def parse_variables(
         return (), ()
     seen: set[str] = set()
     for item in value:
-        iloc = loc_of(item, loc)
+        iloc = loc_of(item, loc_of(value, loc))
         if isinstance(item, dict) and "group" in item:
             check(item, sch.VARIABLE_ITEM["group"], iloc, diags)
             groups.append(str(item["group"]))
             continue
         if not isinstance(item, YMap) or "name" not in item:
+            first = next(iter(item), "") if isinstance(item, YMap) else ""
             diags.add(
                 iloc,
-                "a variable in list form needs 'name' and 'value' (or 'group')",
+                "a variable in list form needs 'name' and 'value' (or 'group', or 'template')",
                 code="missing-key",
+                hint=did_you_mean(str(first), ["name", "group", "template"]) if first else "",
             )
             continue
         check(item, sch.VARIABLE_ITEM["name"], iloc, diags)
