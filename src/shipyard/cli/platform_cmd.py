@@ -133,7 +133,7 @@ def _health(ok: bool | None, text: str) -> str:
 
 
 def _status(output: OutputFormat) -> None:
-    report = platform.status(platform.Platform.load())
+    report = platform.status.collect(platform.Platform.load())
     if output == OutputFormat.json:
         emit_json(report)
         return

@@ -10,17 +10,15 @@ loads the settings of the current process, which is cheap):
 - :func:`environment` -> :class:`EnvironmentRef`: kubeconfig path, context, namespace, cluster
   of ``dev``, ``qa``, ``staging`` or ``production``.
 - :func:`binary` -> the path of a pinned tool (``binary("helm")``, ``binary("kubectl")``).
-- :func:`up`, :func:`down`, :func:`status`: what ``shipyard platform`` runs.
+- :func:`up`, :func:`down`, ``status.collect``: what ``shipyard platform`` runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from shipyard.platform import lifecycle
-from shipyard.platform import status as _status
+from shipyard.platform import lifecycle, status
 from shipyard.platform.catalog import owner_of
 from shipyard.platform.context import Platform
 from shipyard.platform.install import binary as _binary
@@ -112,7 +110,3 @@ def up(platform: Platform | None = None) -> Platform:
 
 def down(platform: Platform | None = None, purge: bool = False) -> DownReport:
     return lifecycle.down(platform or load(), purge=purge)
-
-
-def status(platform: Platform | None = None, probe_tools: bool = True) -> dict[str, Any]:
-    return _status.collect(platform or load(), probe_tools=probe_tools)

@@ -309,6 +309,7 @@ class Clusters:
             if not scaled:
                 self._kwokctl(name, "scale", "node", "--replicas", str(want))
                 scaled = True
+                continue
             if time.monotonic() > deadline:
                 raise PlatformError(
                     f"cluster {name}",

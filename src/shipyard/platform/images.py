@@ -66,6 +66,8 @@ def base_image(key: str) -> BaseImage:
 
 
 class ImageBuilder:
+    mounts = Path("/proc/self/mounts")  # where the kernel lists mounts (a test may redirect it)
+
     def __init__(
         self,
         paths: PlatformPaths,
@@ -120,7 +122,7 @@ class ImageBuilder:
     def unmount(self, rootfs: Path) -> None:
         """Unmount ``rootfs/proc`` if mounted (lazily, so a busy mount cannot block cleanup)."""
         proc = rootfs / "proc"
-        mounts = Path("/proc/self/mounts")
+        mounts = self.mounts
         if mounts.is_file() and f" {proc} " in mounts.read_text():
             self.adapters.run(["umount", "-l", str(proc)], check=False)
 
