@@ -148,12 +148,7 @@ def _apply_extends(
                 f"'{key}' cannot stand beside 'extends'; the template defines it",
                 code="bad-shape",
             )
-    if not isinstance(ext, YMap) or not isinstance(ext.get("template"), YStr):
-        diags.add(
-            kloc, "'extends' needs 'template: FILE' (and optional 'parameters')", code="missing-key"
-        )
-        return None
-    for key in ext:
+    for key in ext if isinstance(ext, YMap) else ():
         if key not in ("template", "parameters"):
             diags.add(
                 ext.key_loc(key),
@@ -161,6 +156,11 @@ def _apply_extends(
                 code="unknown-key",
                 hint=did_you_mean(key, ["template", "parameters"]),
             )
+    if not isinstance(ext, YMap) or not isinstance(ext.get("template"), YStr):
+        diags.add(
+            kloc, "'extends' needs 'template: FILE' (and optional 'parameters')", code="missing-key"
+        )
+        return None
     args = ext.get("parameters")
     tpl = expander.instantiate(
         ext["template"],

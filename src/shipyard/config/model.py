@@ -53,6 +53,10 @@ def check_condition(text: Any, loc: Loc, diags: Diagnostics, what: str) -> str:
     return cond
 
 
+def _misspelt(key: str, meant: str) -> bool:
+    return key != meant and did_you_mean(key, (meant,)) != ""
+
+
 def _text(value: Any) -> str:
     """A scalar as Azure passes it to a step; lists and mappings were reported already."""
     if value is None or isinstance(value, dict | list):
@@ -122,12 +126,14 @@ class ModelBuilder:
         body = item[kind]
         inputs: dict[str, Any] = {}
         if kind == "task":
-            raw_inputs = item.get("inputs")
+            # A misspelt 'inptus:' was reported; its inputs are still worth checking.
+            key = next((k for k in item if k == "inputs" or _misspelt(k, "inputs")), "inputs")
+            raw_inputs = item.get(key)
             validate_task_step(
                 str(body),
                 loc_of(body, item.key_loc("task")),
                 raw_inputs if isinstance(raw_inputs, dict) else None,
-                item.key_loc("inputs") if "inputs" in item else loc_of(body, loc),
+                item.key_loc(key) if key in item else loc_of(body, loc),
                 self.diags,
             )
             inputs = dict(raw_inputs) if isinstance(raw_inputs, dict) else {}
@@ -310,13 +316,16 @@ class ModelBuilder:
         check(root, sch.ROOT, where, self.diags)
         shapes = [k for k in ("stages", "jobs", "steps") if k in root]
         if len(shapes) > 1:
+            shapes.sort(key=root.key_loc)
             self.diags.add(
                 root.key_loc(shapes[1]),
                 f"a pipeline has one of 'stages', 'jobs' "
                 f"or 'steps'; found both '{shapes[0]}' and '{shapes[1]}'",
                 code="bad-shape",
             )
-        if not shapes:
+        bodies = ("stages", "jobs", "steps")
+        typo = any(did_you_mean(k, bodies) for k in root if k not in sch.ROOT["properties"])
+        if not shapes and not typo:  # a misspelt 'stpes' was reported as unknown already
             self.diags.add(
                 where, "a pipeline needs 'stages', 'jobs' or 'steps'", code="missing-key"
             )

@@ -294,8 +294,10 @@ def _syntax_error(exc: yaml.YAMLError, text: str, name: str, diags: Diagnostics)
         loc = Loc(name, mark.line + 1, mark.column + 1) if mark else Loc(name)
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
-        code = "too-deep" if "nesting depth" in problem else "yaml-syntax"
-        diags.add(loc, f"YAML syntax: {problem}{context}", code=code)
+        if "nesting depth" in problem:  # libyaml's own flow-level limit, hit first on '[[[['
+            diags.add(loc, f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")
+            return
+        diags.add(loc, f"YAML syntax: {problem}{context}", code="yaml-syntax")
         return
     diags.add(Loc(name), f"YAML: {exc}", code="yaml-syntax")  # pragma: no cover
 
