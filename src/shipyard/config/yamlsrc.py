@@ -21,6 +21,7 @@ safe; each is checked while the parser runs, before anything big exists:
 Scalars are resolved the way Azure Pipelines users expect (YAML 1.2 core): ``true``/
 ``false`` in any case, integers, floats and ``null``/``~`` in plain style; anything quoted
 or tagged ``!!str`` is a string. YAML 1.1's ``yes``/``no``/``on``/``off`` stay strings.
+As in Azure, a plain ``1.10`` is the number 1.1: quote versions.
 A file holds one YAML document.
 """
 
