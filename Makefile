@@ -25,7 +25,7 @@ setup: .venv/.synced ## Install Shipyard and its development tools into .venv (f
 demo: setup ## The main job: run Shipyard's flow on the example monorepo
 	$(RUN) shipyard demo
 
-test: check ## Everything CI runs: lint, types, layer contracts, unit and integration tests
+test: check platform-up ## Everything CI runs: lint, types, layer contracts, unit and integration tests
 	$(RUN) pytest $(PYTEST_ARGS)
 
 unit: setup ## The unit tests alone (seconds, no platform needed)
@@ -49,6 +49,12 @@ fmt: setup ## Format and fix what ruff can
 
 bench: setup ## Benchmarks; they print their figures
 	$(RUN) python bench/run_all.py
+
+platform-up: setup ## Install (first time: ~12 min on 2 cores) and start the local registry and clusters
+	$(RUN) shipyard platform up
+
+platform-down: setup ## Stop every process of the local platform (data kept; see docs/platform.md)
+	$(RUN) shipyard platform down
 
 clean: ## Remove local build outputs (keeps platform data)
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

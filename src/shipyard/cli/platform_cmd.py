@@ -12,6 +12,7 @@ import contextlib
 import shlex
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -19,7 +20,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress as RichBar
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from shipyard import platform
 from shipyard.cli.errors import guarded
@@ -40,6 +40,11 @@ class RichProgress(Recorder):
 
     @contextlib.contextmanager
     def step(self, title: str) -> Iterator[Step]:
+        if not self.out.is_terminal:  # a CI log: no spinner, the outcome line is enough
+            with super().step(title) as handle:
+                yield handle
+            self._line(self.steps[-1])
+            return
         bar = RichBar(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -51,8 +56,7 @@ class RichProgress(Recorder):
             bar.add_task(escape(title), total=None)
             with super().step(title) as handle:
                 yield handle
-        record = self.steps[-1]
-        self._line(record)
+        self._line(self.steps[-1])
 
     def _line(self, record: StepRecord) -> None:
         mark = {"done": "[green]✓[/]", "skipped": "[dim]·[/]", "failed": "[red]✗[/]"}[
@@ -126,10 +130,64 @@ def _down(output: OutputFormat, purge: bool) -> None:
         out.print("[dim]data kept; `shipyard platform down --purge` removes it[/]")
 
 
-def _health(ok: bool | None, text: str) -> str:
-    if ok is None:
-        return f"[dim]{escape(text)}[/]"
-    return f"[green]{escape(text)}[/]" if ok else f"[red]{escape(text)}[/]"
+def _short(path: str) -> str:
+    home = str(Path.home())
+    return "~" + path[len(home) :] if path.startswith(home + "/") else path
+
+
+def _rows(report: dict[str, Any]) -> list[tuple[str, str, str, str, bool | None, str]]:
+    """(component, version, address, pid, healthy, health text) for each line of the table."""
+    rows: list[tuple[str, str, str, str, bool | None, str]] = []
+    for t in report.get("tools", []):
+        text = t["state"] + (f": {t['detail']}" if t["detail"] else "")
+        rows.append(
+            (f"tool {t['name']}", t["version"], _short(t["path"]), "", t["state"] == "ok", text)
+        )
+    reg = report["registry"]
+    text = reg["state"] + (f" ({reg['detail']})" if reg["detail"] else "")
+    rows.append(
+        (
+            "registry",
+            tool("docker-registry").version,
+            reg["address"],
+            str(reg["pid"] or ""),
+            reg["state"] in ("running", "external"),
+            text,
+        )
+    )
+    for img in report["images"]:
+        present = img["present"]
+        word = {True: "present", False: "missing", None: "unknown"}[present]
+        rows.append(("image", "", img["image"], "", present, word))
+    for c in report["clusters"]:
+        text = c["state"] + (
+            f", {c['nodes_ready']} node(s) ready" if c["state"] == "running" else ""
+        )
+        text += f" ({c['detail']})" if c["detail"] else ""
+        pids = ",".join(str(p) for p in c["pids"].values())
+        rows.append(
+            (
+                f"cluster {c['name']}",
+                tool("kubernetes").version,
+                c["address"],
+                pids,
+                c["state"] == "running",
+                text,
+            )
+        )
+    for e in report["environments"]:
+        text = e["identity"] or e.get("detail") or "not reachable"
+        rows.append(
+            (
+                f"env {e['name']}",
+                "",
+                f"context {e['context']}, namespace {e['namespace']}",
+                "",
+                e["healthy"],
+                text,
+            )
+        )
+    return rows
 
 
 def _status(output: OutputFormat) -> None:
@@ -137,61 +195,16 @@ def _status(output: OutputFormat) -> None:
     if output == OutputFormat.json:
         emit_json(report)
         return
-    table = Table("component", "version", "address", "pid", "health", box=None, pad_edge=False)
-    for t in report.get("tools", []):
-        ok = t["state"] == "ok"
-        table.add_row(
-            f"tool {t['name']}",
-            t["version"],
-            t["path"],
-            "",
-            _health(ok, t["state"] + (f": {t['detail']}" if t["detail"] else "")),
-        )
-    reg = report["registry"]
-    table.add_row(
-        "registry",
-        tool("docker-registry").version,
-        reg["address"],
-        str(reg["pid"] or ""),
-        _health(
-            reg["state"] in ("running", "external"),
-            reg["state"] + (f" ({reg['detail']})" if reg["detail"] else ""),
-        ),
-    )
-    for img in report["images"]:
-        present = img["present"]
-        table.add_row(
-            "image",
-            "",
-            img["image"],
-            "",
-            _health(present, {True: "present", False: "missing", None: "unknown"}[present]),
-        )
-    for c in report["clusters"]:
-        pids = ",".join(str(p) for p in c["pids"].values())
-        text = c["state"] + (
-            f", {c['nodes_ready']} node(s) ready" if c["state"] == "running" else ""
-        )
-        text += f" ({c['detail']})" if c["detail"] else ""
-        table.add_row(
-            f"cluster {c['name']}",
-            tool("kubernetes").version,
-            c["address"],
-            pids,
-            _health(c["state"] == "running", text),
-        )
-    for e in report["environments"]:
-        text = e["identity"] or e.get("detail") or "not reachable"
-        table.add_row(
-            f"env {e['name']}",
-            "",
-            f"context {e['context']} / ns {e['namespace']}",
-            "",
-            _health(e["healthy"], text),
-        )
+    rows = _rows(report)
+    heads = ("COMPONENT", "VERSION", "ADDRESS", "PID")
+    widths = [max(len(h), *(len(str(r[i])) for r in rows)) for i, h in enumerate(heads)]
     out = console()
-    out.print(table)
-    out.print(f"kubeconfig: {report['paths']['kubeconfig']}")
+    out.print("  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)) + "  HEALTH")
+    for row in rows:
+        cells = "  ".join(escape(c.ljust(w)) for c, w in zip(row[:4], widths, strict=True))
+        color = {True: "green", False: "red", None: "dim"}[row[4]]
+        out.print(f"{cells}  [{color}]{escape(row[5])}[/]")
+    out.print(f"kubeconfig: {_short(report['paths']['kubeconfig'])}")
     if report["processes"]:
         out.print(f"Shipyard processes running: {len(report['processes'])}")
     else:
