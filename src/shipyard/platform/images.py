@@ -13,6 +13,7 @@ builds ``FROM`` it gets the same base until someone changes the tag on purpose.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,6 +128,13 @@ class ImageBuilder:
             self.adapters.run(["umount", "-l", str(proc)], check=False)
 
     def build(self, image: BaseImage) -> None:
+        if os.geteuid() != 0:
+            raise PlatformError(
+                "base image",
+                f"building {image.repository}:{image.tag} needs root (debootstrap, mount, chroot)",
+                hint="or push an equivalent image to the registry yourself",
+                retry="sudo shipyard platform up",
+            )
         rootfs = self.paths.rootfs / f"{image.repository.replace('/', '-')}-{image.tag}"
         self.unmount(rootfs)  # a build interrupted earlier may have left it mounted
         shutil.rmtree(rootfs, ignore_errors=True)

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ class Instance:
 
 
 @pytest.fixture
-def instance(tmp_path: Path) -> Instance:
+def instance(tmp_path: Path) -> Iterator[Instance]:
     registry_port = free_block(25000, 1)
     devtest = free_block(25100, PORTS_PER_CLUSTER)
     prod = free_block(devtest + PORTS_PER_CLUSTER + 1, PORTS_PER_CLUSTER)

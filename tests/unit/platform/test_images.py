@@ -16,6 +16,13 @@ from tests.unit.platform.conftest import Fakes
 PYTHON = base_image("python")
 
 
+@pytest.fixture(autouse=True)
+def _root(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shipyard.platform import images
+
+    monkeypatch.setattr(images.os, "geteuid", lambda: 0)
+
+
 def _builder(p: Platform, mounts: Path) -> ImageBuilder:
     builder = ImageBuilder(
         p.paths, p.target, p.tool_env(), p.adapters, p.progress, p.settings.debian_mirror
@@ -122,3 +129,15 @@ def test_proc_is_unmounted_when_the_install_fails(
     assert info.value.component == "base image"
     assert mounts.read_text() == ""
     assert fakes.run.ran("umount", "-l")
+
+
+def test_building_without_root_says_so(
+    make_platform: Callable[..., Platform], mounts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shipyard.platform import images
+
+    monkeypatch.setattr(images.os, "geteuid", lambda: 1000)
+    with pytest.raises(PlatformError) as info:
+        _builder(make_platform(), mounts).ensure(("python",))
+    assert "needs root" in info.value.message
+    assert "retry with: sudo shipyard platform up" in info.value.hint
