@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from shipyard.config.compile_time import Scope
 from shipyard.config.model import ModelBuilder
 from shipyard.config.params import REQUIRED, check_value, parse_declarations
 from shipyard.config.source import Source
-from shipyard.config.templates import Scope, TemplateExpander
+from shipyard.config.templates import TemplateExpander
 from shipyard.config.variables import parse_variables
 from shipyard.config.yamlsrc import YMap, YStr, load_bytes, loc_of
 from shipyard.domain.diagnostics import Diagnostics, Loc, did_you_mean

@@ -20,6 +20,7 @@ from typing import Protocol
 from shipyard.config.yamlsrc import MAX_BYTES, SourceFile, YStr, load_bytes
 from shipyard.domain.diagnostics import Diagnostics, Loc
 
+MAX_TEMPLATE_BYTES = 4 * MAX_BYTES
 _SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".tox"}
 
 
@@ -96,12 +97,18 @@ class FuncSource:
 
 
 class TemplateFiles:
-    """The template files of one pipeline: paths resolved, each file loaded once, a bound."""
+    """The template files of one pipeline: paths resolved, each file loaded once, bounded.
+
+    Besides the number of files, their total size is bounded (``MAX_TEMPLATE_BYTES``, like
+    Azure's limit on the memory one pipeline's YAML may take): a hundred 1 MiB templates
+    would otherwise make one pipeline cost minutes to load.
+    """
 
     def __init__(self, source: Source, diags: Diagnostics, max_files: int) -> None:
         self.source = source
         self.diags = diags
         self.max_files = max_files
+        self.bytes_read = 0
         self.cache: dict[str, SourceFile | None] = {}
 
     def resolve(self, ref: YStr, including: str) -> str | None:
@@ -134,7 +141,15 @@ class TemplateFiles:
             self.diags.add(loc, f"more than {self.max_files} template files", code="too-large")
         elif (data := self.source.read(rel)) is None:
             self.diags.add(loc, f"template file '{rel}' not found", code="template-not-found")
+        elif self.bytes_read + len(data) > MAX_TEMPLATE_BYTES:
+            self.diags.add(
+                loc,
+                f"the templates of this pipeline are larger than {MAX_TEMPLATE_BYTES} bytes "
+                f"in all; '{rel}' was not read",
+                code="too-large",
+            )
         else:
+            self.bytes_read += len(data)
             src = load_bytes(data, rel, self.diags)
         self.cache[rel] = src
         return src

@@ -4,9 +4,9 @@ Azure Pipelines expands templates at compile time, before anything runs, and so 
 the result is plain YAML (still carrying locations) that the schema validator and the model
 builder see. The rules we follow, from Azure's "Template expressions" and "Templates" docs:
 
-- a scalar that is exactly one ``${{ expr }}`` becomes the expression's value (which may be
-  a list or a mapping, e.g. a ``stepList`` parameter); a scalar with expressions inside text
-  gets their string forms interpolated;
+- scalars have their ``${{ expr }}`` evaluated (:mod:`shipyard.config.compile_time`); a
+  sequence item that is exactly one expression whose value is a list is spliced into the
+  sequence (``- ${{ parameters.preSteps }}``);
 - a mapping key ``${{ if c }}``/``${{ elseif c }}``/``${{ else }}`` merges its mapping value
   into the parent mapping, or, as a sequence item, splices its value into the sequence;
   ``${{ each x in coll }}`` repeats its value once per element with ``x`` bound;
@@ -14,9 +14,6 @@ builder see. The rules we follow, from Azure's "Template expressions" and "Templ
 - ``- template: file.yml`` in ``stages``, ``jobs``, ``steps`` and ``variables`` is replaced
   by that section of the file, expanded with its own declared ``parameters``; paths are
   relative to the including file, or to the repository root with a leading ``/``.
-
-- a sequence item that is exactly one ``${{ expr }}`` whose value is a list is spliced into
-  the sequence (``- ${{ parameters.preSteps }}``).
 
 Bounds: Azure's own limits of 100 template files per pipeline and 20 levels of nesting; a
 cycle is reported as such; a template path may not leave the repository. Expansion itself
@@ -30,31 +27,26 @@ when it is read.)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import Any
 
 from shipyard.config import expressions as ex
+from shipyard.config.compile_time import FAILED, Scope, TemplateExpressions
 from shipyard.config.params import bind_parameters
 from shipyard.config.source import Source, TemplateFiles
-from shipyard.config.yamlsrc import YList, YMap, YStr, loc_of, relocate
+from shipyard.config.yamlsrc import YList, YMap, YStr, loc_of
 from shipyard.domain.diagnostics import Diagnostics, Loc, did_you_mean
 
 MAX_TEMPLATE_FILES = 100
 MAX_TEMPLATE_DEPTH = 20
 MAX_EACH = 100_000
 MAX_PRODUCED = 100_000  # values produced inside templates and 'each' bodies
-_PARSE_CACHE = 4096
 
 _DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$", re.DOTALL)
 _EACH = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+in\s+(.+)$", re.DOTALL)
 _SECTIONS = ("stages", "jobs", "steps", "variables")
 
-
-class _Failed:
-    """The result of an expression that failed (already reported)."""
-
-
-_FAILED: Final = _Failed()
+__all__ = ["MAX_EACH", "MAX_PRODUCED", "Scope", "TemplateExpander"]
 
 
 @dataclass(slots=True)
@@ -74,18 +66,6 @@ def _directive_of(key: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-@dataclass(slots=True)
-class Scope:
-    """What a template expression can see while one file is being expanded."""
-
-    file: str  # repo-relative path of the file being expanded
-    parameters: dict[str, Any]
-    variables: dict[str, Any]
-    names: dict[str, Any] = field(default_factory=dict)  # ``each`` loop bindings
-    depth: int = 0
-    stack: tuple[str, ...] = ()
-
-
 class TemplateExpander:
     """Expands one pipeline; collects every problem into ``diags``."""
 
@@ -95,79 +75,13 @@ class TemplateExpander:
         self.produced = 0
         self.exhausted = False  # MAX_PRODUCED was hit: stop producing
         self.files = TemplateFiles(source, diags, MAX_TEMPLATE_FILES)
-        self._parsed: dict[tuple[str, tuple[str, ...]], ex.Expr] = {}
-
-    # -- expressions -------------------------------------------------------------------
-    def _ctx(self, scope: Scope) -> ex.EvalContext:
-        return ex.EvalContext(
-            variables=scope.variables,
-            parameters=scope.parameters,
-            named_values=scope.names,
-            mode="template",
-        )
+        self.exprs = TemplateExpressions(diags)
 
     def evaluate(self, text: str, loc: Loc, scope: Scope) -> Any:
-        """The value of one expression, or ``_FAILED`` after reporting why not."""
-        text = text.strip()
-        try:
-            # ``each`` evaluates the same few texts thousands of times: parse each once.
-            key = (text, tuple(scope.names))
-            tree = self._parsed.get(key)
-            if tree is None:
-                tree = ex.parse(text, named_values=scope.names.keys())
-                if len(self._parsed) < _PARSE_CACHE:
-                    self._parsed[key] = tree
-            return ex.evaluate(tree, self._ctx(scope))
-        except ex.ExpressionError as err:
-            self.diags.add(
-                loc,
-                f"template expression '{text}': {err.message}",
-                code="bad-expression",
-            )
-            return _FAILED
-
-    def _text(self, result: Any, original: str, loc: Loc) -> str:
-        """An expression's value inside a longer string (a list or mapping cannot be)."""
-        if result is _FAILED:
-            return original
-        try:
-            return ex.to_string(result)
-        except ex.ExpressionError as err:
-            self.diags.add(
-                loc,
-                f"'{original.strip()}' inside text: {err.message}",
-                code="bad-expression",
-                hint="a list or mapping can only be the whole value, not part of a string",
-            )
-            return original
+        return self.exprs.evaluate(text, loc, scope)
 
     def expand_scalar(self, value: YStr, scope: Scope) -> Any:
-        if "${{" not in value:
-            return value
-        try:
-            spans = [s for s in ex.find_template_expressions(value) if s.kind == "template"]
-        except ex.ExpressionError as err:
-            self.diags.add(
-                value.loc,
-                f"template expression: {err.message}",
-                code="bad-expression",
-                snippet=str(value),
-            )
-            return value
-        stripped = value.strip()
-        if len(spans) == 1 and value[spans[0].start : spans[0].end] == stripped:
-            result = self.evaluate(spans[0].expression, value.loc, scope)
-            # A failed expression keeps its text, so that one typo is one error.
-            return value if result is _FAILED else relocate(result, value.loc)
-        parts: list[str] = []
-        last = 0
-        for span in spans:
-            parts.append(value[last : span.start])
-            result = self.evaluate(span.expression, value.loc, scope)
-            parts.append(self._text(result, value[span.start : span.end], value.loc))
-            last = span.end
-        parts.append(value[last:])
-        return YStr("".join(parts), value.loc)
+        return self.exprs.expand_scalar(value, scope)
 
     # -- structure ----------------------------------------------------------------------
     def expand(self, node: Any, scope: Scope, section: str = "") -> Any:
@@ -217,7 +131,7 @@ class TemplateExpander:
                 reported = len(self.diags)
                 new_key = self.expand_scalar(YStr(key, kloc), scope)
                 if not isinstance(new_key, str):
-                    new_key = self._text(new_key, key, kloc)
+                    new_key = self.exprs.text_of(new_key, key, kloc)
                 if len(self.diags) > reported:
                     continue  # the key could not be computed; its value means nothing
             section = key if key in _SECTIONS else ""
@@ -265,7 +179,7 @@ class TemplateExpander:
                 return []  # an earlier branch was taken
             chain.seen, chain.open = True, False
             cond = self.evaluate(arg, loc, scope)
-            if cond is _FAILED:
+            if cond is FAILED:
                 return []  # reported; taking no branch avoids follow-on errors
             if ex.truthy(cond) is True:
                 return [self.expand(value, scope, section)]
@@ -293,7 +207,7 @@ class TemplateExpander:
         name, coll_text = m.group(1), m.group(2)
         coll = self.evaluate(coll_text, loc, scope)
         items: list[Any]
-        if coll is _FAILED or coll is None:
+        if coll is FAILED or coll is None:
             return []
         if isinstance(coll, dict):
             items = [{"key": k, "value": v} for k, v in coll.items()]

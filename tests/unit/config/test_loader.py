@@ -359,3 +359,46 @@ def test_the_article_trigger_snippet_loads(tmp_path: Path) -> None:
     assert pipeline.trigger.batch is True
     assert "release/delivery/v*" in pipeline.trigger.branches.include
     assert pipeline.trigger.paths.include == ("/src/shipping/delivery/",)
+
+
+def test_the_templates_of_a_pipeline_are_bounded_in_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shipyard.config.source.MAX_TEMPLATE_BYTES", 130)
+    step = "steps:\n- script: echo " + "x" * 40 + "\n"
+    files = {MAIN: "steps:\n- template: a.yml\n- template: b.yml\n- template: c.yml\n"}
+    files |= {name: step for name in ("a.yml", "b.yml", "c.yml")}
+    diags = Diagnostics()
+    pipeline = load_pipeline(write(tmp_path, files), MAIN, diags)
+    assert [(str(d.loc), d.message) for d in diags.sorted()] == [
+        (
+            f"{MAIN}:4:13",
+            "the templates of this pipeline are larger than 130 bytes in all; 'c.yml' was not read",
+        )
+    ]
+    assert pipeline is not None and len(pipeline.stages[0].jobs[0].steps) == 2
+
+
+def test_an_expression_result_larger_than_a_file_is_refused(tmp_path: Path) -> None:
+    grow = "replace(replace(replace('aaaaaaaaaa', 'a', '{0}'), 'a', '{0}'), 'a', '{0}')".format(
+        "a" * 100
+    )
+    diags = Diagnostics()
+    load_pipeline(write(tmp_path, {MAIN: f"steps:\n- script: ${{{{ {grow} }}}}\n"}), MAIN, diags)
+    (diag,) = diags.sorted()
+    assert (diag.loc, diag.code) == (Loc(MAIN, 2, 11), "too-large")
+    assert diag.message.endswith("produced 10000000 characters; the limit is 1048576")
+
+
+def test_an_expression_that_exhausts_memory_is_a_diagnostic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_args: object) -> object:
+        raise MemoryError
+
+    monkeypatch.setattr("shipyard.config.compile_time.ex.evaluate", explode)
+    diags = Diagnostics()
+    load_pipeline(write(tmp_path, {MAIN: "steps:\n- script: ${{ 'x' }}\n"}), MAIN, diags)
+    assert [(d.loc, d.message) for d in diags.sorted()] == [
+        (Loc(MAIN, 2, 11), "template expression ''x'' is too big to compute")
+    ]
