@@ -7,7 +7,7 @@ port is small on purpose, so that a fake for unit tests is a few lines of real c
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 
 class Git(Protocol):
@@ -51,4 +51,51 @@ class Git(Protocol):
 
     def commits_between(self, base: str, head: str) -> Iterable[str]:
         """Commits reachable from ``head`` but not from ``base``, newest first."""
+        ...
+
+
+# -- the vulnerability scan gate -------------------------------------------------------------
+# Tools report what they did as a ToolRun (exit code and output, unjudged): the gate decides
+# what an exit code means, because osv-scanner's own "success" is not always one.
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from shipyard.domain.scan import ToolRun
+
+
+class ImageArchiver(Protocol):
+    """Brings an image from a registry to a local docker-archive (skopeo)."""
+
+    def resolve_digest(self, image: str) -> str:
+        """The manifest digest (``sha256:...``) that ``image`` (a tag or digest ref) names."""
+        ...
+
+    def save(self, image: str, dest: Path) -> None:
+        """Write ``image`` (pinned by digest: ``REPO@sha256:...``) as a docker-archive."""
+        ...
+
+
+class SbomGenerator(Protocol):
+    """Writes an SBOM of a docker-archive (syft)."""
+
+    @property
+    def tool(self) -> tuple[str, str]:
+        """(name, version), recorded with each result."""
+        ...
+
+    def generate(self, archive: Path, dest: Path, sbom_format: str) -> ToolRun:
+        """Write the SBOM of ``archive`` to ``dest`` (``cyclonedx-json`` or ``spdx-json``)."""
+        ...
+
+
+class VulnerabilityMatcher(Protocol):
+    """Matches a docker-archive's packages against staged advisory data (osv-scanner)."""
+
+    @property
+    def tool(self) -> tuple[str, str]: ...
+
+    def scan_archive(self, archive: Path, db_root: Path, report: Path) -> ToolRun:
+        """Scan ``archive`` offline against ``db_root`` (``DIR/osv-scalibr/<Eco>/all.zip``),
+        writing the JSON report to ``report``. Never raises for the tool's exit code."""
         ...

@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "shipyard.cli.expr_cmd",
     "shipyard.cli.demo_cmd",
     "shipyard.cli.platform_cmd",
+    "shipyard.cli.scan_cmd",
 )
 
 
