@@ -54,6 +54,282 @@ class Git(Protocol):
         ...
 
 
+# --------------------------------------------------------------------------------------
+# The run engine's ports. The engine (``shipyard.flow.run``) writes run state only through
+# ``RunStore``; executors read their jobs and send reports through ``JobQueue``; the CLI
+# reads through ``RunQueries``. The SQL store (``shipyard.store``) implements all three;
+# only composition code (the CLI) and executors import it.
+# --------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Mapping, Sequence
+    from pathlib import Path
+
+    from shipyard.domain.events import PendingChanges
+    from shipyard.flow.run.changes import Batch
+    from shipyard.flow.run.records import (
+        ArtifactRecord,
+        DecisionRecord,
+        EngineRecord,
+        IssueRecord,
+        JobRecord,
+        LogLine,
+        QueuedJob,
+        Report,
+        RunEvent,
+        RunRecord,
+        TestCase,
+    )
+    from shipyard.flow.run.snapshot import RunSnapshot
+    from shipyard.flow.run.spec import JobSpec, RunRequest, RunSpec
+
+
+class Clock(Protocol):
+    """Wall-clock seconds since the epoch; a fake one makes timeouts testable."""
+
+    def now(self) -> float: ...
+
+
+class Subscription(Protocol):
+    def get(self, timeout: float | None = None) -> RunEvent | None:
+        """The next event, or None when ``timeout`` passes first."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class EventBus(Protocol):
+    """Fan-out of run events to live subscribers (the CLI's live view, a web UI)."""
+
+    def publish(self, events: Sequence[RunEvent]) -> None: ...
+
+    def subscribe(self, run_id: int | None = None) -> Subscription: ...
+
+
+class RunStore(Protocol):
+    """What the engine loop reads and writes. Only the engine loop calls the writers."""
+
+    def register_engine(self, engine: EngineRecord) -> None: ...
+
+    def heartbeat_engine(self, engine_id: str, at: float) -> None: ...
+
+    def stop_engine(self, engine_id: str, at: float) -> None: ...
+
+    def engines(self) -> list[EngineRecord]: ...
+
+    def create_run(self, request: RunRequest, engine_id: str | None, at: float) -> int:
+        """A new run row (status queued); its id is the run's ``Build.BuildId``."""
+        ...
+
+    def save_plan(self, run_id: int, spec: RunSpec) -> RunSnapshot:
+        """Stage, job and step rows for a compiled run, all queued."""
+        ...
+
+    def commit(self, batch: Batch) -> list[RunEvent]:
+        """Write a batch of changes and its events in one transaction."""
+        ...
+
+    def load_run(self, run_id: int) -> RunSnapshot: ...
+
+    def unfinished_runs(self) -> list[RunRecord]: ...
+
+    def active_run(self, pipeline: str, ref: str) -> int | None:
+        """An unfinished run of ``pipeline`` on ``ref``, for ``trigger: batch``."""
+        ...
+
+    def next_counter(self, key: str, seed: int) -> int: ...
+
+    def pending_reports(self, run_ids: Collection[int]) -> list[Report]:
+        """Reports not yet applied, oldest first; a batch's ``reports_done`` removes them."""
+        ...
+
+    def adopt_run(self, run_id: int, engine_id: str, previous: str | None) -> bool:
+        """Take ownership of a run if it still belongs to ``previous``."""
+        ...
+
+    def take_commands(self, engine_id: str) -> list[tuple[str, int | None, dict[str, object]]]:
+        """Commands from other processes (cancel, submit), each taken once."""
+        ...
+
+    def queued_jobs(self, run_id: int) -> list[QueuedJob]: ...
+
+    def create_decision(
+        self, run_id: int, stage: str, job: str, kind: str, title: str, data: dict[str, object]
+    ) -> DecisionRecord:
+        """A pending decision; asking again for the same one returns the pending record."""
+        ...
+
+    def decisions(
+        self, run_id: int | None = None, status: str | None = None
+    ) -> list[DecisionRecord]: ...
+
+    def save_pending(self, pending: PendingChanges, request: RunRequest) -> None: ...
+
+    def take_pending(
+        self, pipeline: str, branch: str
+    ) -> tuple[PendingChanges, RunRequest] | None: ...
+
+
+class JobQueue(Protocol):
+    """What an executor's worker reads and writes: its jobs, reports and evidence.
+
+    Evidence (log lines, test results, artifact records) is written by the worker that
+    produced it; statuses only ever change by reports that the engine applies.
+    """
+
+    @property
+    def artifact_root(self) -> Path: ...
+
+    def claim(
+        self, worker: str, engine_id: str | None, host: str, token: str
+    ) -> JobSpec | None: ...
+
+    def heartbeat(self, job_id: int, worker: str, at: float) -> bool:
+        """Keep the lease; False when the job is no longer this worker's."""
+        ...
+
+    def cancel_requested(self, job_id: int) -> bool: ...
+
+    def record_process(self, job_id: int, pgid: int) -> None: ...
+
+    def report(self, report: Report) -> None: ...
+
+    def append_logs(
+        self, run_id: int, job_id: int, step_id: int | None, lines: Sequence[tuple[float, str]]
+    ) -> int:
+        """Store lines in order; returns the id of the last one."""
+        ...
+
+    def add_test_results(
+        self, run_id: int, job_id: int, step_id: int, title: str, cases: Sequence[TestCase]
+    ) -> None: ...
+
+    def add_artifact(
+        self,
+        run_id: int,
+        job_id: int,
+        name: str,
+        kind: str,
+        path: str,
+        size_bytes: int,
+        files: int,
+    ) -> ArtifactRecord: ...
+
+    def artifacts(self, run_id: int) -> list[ArtifactRecord]: ...
+
+
+class RunQueries(Protocol):
+    """Read-only views for the CLI and a later web UI, plus the outside inputs: a decision
+    and a cancel request (written as inputs the engine acts on, never as run state)."""
+
+    def list_runs(self, limit: int = 20, pipeline: str | None = None) -> list[RunRecord]: ...
+
+    def get_run(self, run_id: int) -> RunRecord | None: ...
+
+    def get_job(self, job_id: int) -> JobRecord | None: ...
+
+    def logs(
+        self,
+        run_id: int,
+        *,
+        job_id: int | None = None,
+        step_id: int | None = None,
+        after: int = 0,
+        limit: int = 10_000,
+    ) -> list[LogLine]: ...
+
+    def tests(self, run_id: int, outcome: str | None = None) -> list[TestCase]: ...
+
+    def test_counts(self, run_id: int) -> dict[str, int]: ...
+
+    def artifacts(self, run_id: int) -> list[ArtifactRecord]: ...
+
+    def issues(self, run_id: int) -> list[IssueRecord]: ...
+
+    def events_after(self, run_id: int | None, after: int, limit: int = 1000) -> list[RunEvent]: ...
+
+    def decisions(
+        self, run_id: int | None = None, status: str | None = None
+    ) -> list[DecisionRecord]: ...
+
+    def resolve_decision(
+        self, decision_id: int, approved: bool, by: str, comment: str = ""
+    ) -> DecisionRecord:
+        """Approve or reject a pending decision; the engine resumes the run."""
+        ...
+
+    def request_cancel(self, run_id: int) -> None: ...
+
+
+class Executor(Protocol):
+    """Where jobs run. A job reaches an executor only through the store's queue: the engine
+    queues a :class:`~shipyard.flow.run.spec.JobSpec`, then calls :meth:`dispatch` so that
+    an idle worker claims it at once; results come back as reports in the store."""
+
+    def start(self, wake: Callable[[], None]) -> None:
+        """Warm up workers; call ``wake`` whenever reports are waiting in the store."""
+        ...
+
+    def dispatch(self, job: JobSpec) -> None: ...
+
+    def cancel(self, job_id: int) -> None:
+        """The job's cancel flag is set in the store: make its worker notice now."""
+        ...
+
+    def reap(self, jobs: Sequence[QueuedJob]) -> None:
+        """Kill what is left of jobs whose engine died (their process groups)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Gate(Protocol):
+    """Outside decisions a stage or job must wait for (approvals, exclusive locks).
+
+    Returns what to ask (kind, title, data) or None to go ahead. A later CD feature
+    implements it from environments; the default has no gates.
+    """
+
+    def check(
+        self, run: RunRecord, stage: str, job: str | None, environment: str
+    ) -> tuple[str, str, dict[str, object]] | None: ...
+
+
+class StepProcess(Protocol):
+    """A running step process (its own process group), read without blocking."""
+
+    pgid: int
+
+    @property
+    def eof(self) -> bool: ...
+
+    def read(self, timeout: float) -> list[tuple[str, bytes]]:
+        """Output chunks as ``("out" | "err", bytes)``; empty when ``timeout`` passed."""
+        ...
+
+    def poll(self) -> int | None: ...
+
+    def kill(self, grace: float = 3.0) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+class ProcessLauncher(Protocol):
+    def start(
+        self, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], merge_stderr: bool
+    ) -> StepProcess: ...
+
+
+class SourceCheckout(Protocol):
+    """A clean copy of one commit of a repository in a job's sources folder."""
+
+    def checkout(self, repo: str, sha: str, dest: Path) -> list[str]:
+        """Check out ``sha`` of ``repo`` into ``dest``; returns lines for the step's log."""
+        ...
+
+
 # -- the vulnerability scan gate -------------------------------------------------------------
 # Tools report what they did as a ToolRun (exit code and output, unjudged): the gate decides
 # what an exit code means, because osv-scanner's own "success" is not always one.

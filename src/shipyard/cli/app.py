@@ -26,6 +26,7 @@ app = typer.Typer(
 _COMMAND_MODULES = (
     "shipyard.cli.validate_cmd",
     "shipyard.cli.plan_cmd",
+    "shipyard.cli.run_cmd",
     "shipyard.cli.expr_cmd",
     "shipyard.cli.demo_cmd",
     "shipyard.cli.platform_cmd",

@@ -1,0 +1,69 @@
+"""Wiring for local runs: store, event bus, engine and the local executor, started together.
+
+The CLI, the benchmark and the integration tests all start Shipyard's run machinery this
+way; :class:`LocalService` owns the pieces and stops them in the right order.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from shipyard.adapters.git import GitCli
+from shipyard.executor.local import LocalExecutor
+from shipyard.flow.run.compile import GitCompiler
+from shipyard.flow.run.engine import Engine, new_engine_id
+from shipyard.flow.run.events import InProcessBus, SystemClock
+from shipyard.ports import Gate
+from shipyard.store import SqlStore, StoreConfig, open_store
+
+
+def default_workers() -> int:
+    return max(2, min(4, os.cpu_count() or 2))
+
+
+@dataclass
+class LocalService:
+    config: StoreConfig
+    store: SqlStore
+    bus: InProcessBus
+    engine: Engine
+    executor: LocalExecutor
+
+    @classmethod
+    def start(
+        cls,
+        config: StoreConfig | None = None,
+        *,
+        workers: int | None = None,
+        adopt: bool = False,
+        gate: Gate | None = None,
+        work_root: Path | None = None,
+    ) -> LocalService:
+        config = config or StoreConfig.from_env()
+        store = open_store(config)
+        bus = InProcessBus()
+        engine_id = new_engine_id()
+        executor = LocalExecutor(
+            engine_id,
+            config.child_env(),
+            workers=workers or default_workers(),
+            work_root=work_root,
+        )
+        engine = Engine(
+            store,
+            executor,
+            bus,
+            GitCompiler(lambda repo: GitCli(Path(repo))),
+            SystemClock(),
+            gate=gate,
+            adopt=adopt,
+            engine_id=engine_id,
+        )
+        engine.start()
+        return cls(config, store, bus, engine, executor)
+
+    def stop(self) -> None:
+        self.engine.stop()
+        self.store.close()

@@ -1,0 +1,280 @@
+"""The tables of Shipyard's run store, one definition for SQLite and PostgreSQL.
+
+SQLAlchemy Core tables rather than ORM classes: the store's queries are few and explicit,
+and rows become the plain records of :mod:`shipyard.flow.run.records`. Times are epoch
+seconds (``Double``) and structured values JSON, which both databases store the same way.
+Migrations live in ``migrations/versions``; a test checks that they produce exactly
+these tables.
+
+Three kinds of tables, written by different hands:
+
+- run state (``runs``, ``stages``, ``jobs``, ``steps``, ``decisions.applied``): written
+  only by the engine loop;
+- evidence (``log_lines``, ``test_results``, ``artifacts``): appended by the worker that
+  produced it, never changed afterwards;
+- inboxes (``job_reports``, ``commands``, ``job_queue``): messages between processes.
+
+Adding results of another kind (vulnerability scans, for instance) means a new table in a
+new migration, keyed by ``run_id``/``job_id``/``step_id`` like ``test_results``, written
+by the task plugin that produces them through a port of its own.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: A 64-bit id that is still SQLite's auto-incrementing ``INTEGER PRIMARY KEY``.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Time: sa.Double[float] = sa.Double()
+
+
+def _fk(target: str, *, nullable: bool = False) -> sa.Column[int]:
+    return sa.Column(
+        f"{target}_id",
+        Id,
+        sa.ForeignKey(f"{target}s.id", ondelete="CASCADE"),
+        nullable=nullable,
+    )
+
+
+engines = sa.Table(
+    "engines",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", Time, nullable=False),
+    sa.Column("heartbeat_at", Time, nullable=False),
+    sa.Column("stopped_at", Time),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("pipeline", sa.String(255), nullable=False, index=True),
+    sa.Column("file", sa.Text, nullable=False, default=""),
+    sa.Column("repo", sa.Text, nullable=False, default=""),
+    sa.Column("ref", sa.Text, nullable=False, default=""),
+    sa.Column("sha", sa.String(64), nullable=False, default=""),
+    sa.Column("reason", sa.String(64), nullable=False, default=""),
+    sa.Column("event", sa.JSON, nullable=False, default=dict),
+    sa.Column("request", sa.JSON, nullable=False, default=dict),
+    sa.Column("spec", sa.JSON),
+    sa.Column("variables", sa.JSON),
+    sa.Column("build_number", sa.String(255), nullable=False, default=""),
+    sa.Column("tags", sa.JSON, nullable=False, default=list),
+    sa.Column("status", sa.String(32), nullable=False, index=True),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("engine_id", sa.String(64), index=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("started_at", Time),
+    sa.Column("finished_at", Time),
+)
+
+stages = sa.Table(
+    "stages",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.Text, nullable=False, default=""),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("variables", sa.JSON),
+    sa.Column("started_at", Time),
+    sa.Column("finished_at", Time),
+    sa.UniqueConstraint("run_id", "name"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    _fk("stage"),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.Text, nullable=False, default=""),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("worker", sa.String(255), nullable=False, default=""),
+    sa.Column("outputs", sa.JSON, nullable=False, default=dict),
+    sa.Column("variables", sa.JSON),
+    sa.Column("started_at", Time),
+    sa.Column("finished_at", Time),
+    sa.UniqueConstraint("stage_id", "name"),
+)
+
+steps = sa.Table(
+    "steps",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    _fk("job"),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.Text, nullable=False, default=""),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("exit_code", sa.Integer),
+    sa.Column("started_at", Time),
+    sa.Column("finished_at", Time),
+)
+
+job_queue = sa.Table(
+    "job_queue",
+    metadata,
+    sa.Column("job_id", Id, sa.ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    _fk("run"),
+    sa.Column("engine_id", sa.String(64), index=True),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("queued_at", Time, nullable=False),
+    sa.Column("claimed_by", sa.String(255)),
+    sa.Column("claimed_at", Time),
+    sa.Column("heartbeat_at", Time),
+    sa.Column("host", sa.String(255), nullable=False, default=""),
+    sa.Column("token", sa.String(64), nullable=False, default=""),
+    sa.Column("pgids", sa.JSON, nullable=False, default=list),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
+)
+
+job_reports = sa.Table(
+    "job_reports",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    sa.Column("job_id", Id, nullable=False),
+    sa.Column("step_id", Id),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False, default=dict),
+    sa.Column("at", Time, nullable=False),
+)
+
+commands = sa.Table(
+    "commands",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("run_id", Id),
+    sa.Column("data", sa.JSON, nullable=False, default=dict),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("taken_by", sa.String(64)),
+)
+
+log_lines = sa.Table(
+    "log_lines",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    sa.Column("job_id", Id),
+    sa.Column("step_id", Id),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Index(None, "run_id", "id"),
+    sa.Index(None, "step_id", "id"),
+)
+
+issues = sa.Table(
+    "issues",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    sa.Column("job_id", Id),
+    sa.Column("step_id", Id),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+)
+
+artifacts = sa.Table(
+    "artifacts",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    sa.Column("job_id", Id),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False, default=0),
+    sa.Column("files", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", Time, nullable=False),
+    sa.UniqueConstraint("run_id", "kind", "name"),
+)
+
+test_results = sa.Table(
+    "test_results",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    sa.Column("job_id", Id),
+    sa.Column("step_id", Id),
+    sa.Column("title", sa.Text, nullable=False, default=""),
+    sa.Column("file", sa.Text, nullable=False, default=""),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("class_name", sa.Text, nullable=False, default=""),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("duration_ms", sa.BigInteger, nullable=False, default=0),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("stack", sa.Text, nullable=False, default=""),
+    sa.Index(None, "run_id", "outcome"),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    sa.Column("stage", sa.String(255), nullable=False, default=""),
+    sa.Column("job", sa.String(255), nullable=False, default=""),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("title", sa.Text, nullable=False, default=""),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("data", sa.JSON, nullable=False, default=dict),
+    sa.Column("requested_at", Time, nullable=False),
+    sa.Column("resolved_at", Time),
+    sa.Column("resolved_by", sa.String(255), nullable=False, default=""),
+    sa.Column("comment", sa.Text, nullable=False, default=""),
+    sa.Column("applied", sa.Boolean, nullable=False, default=False),
+)
+
+run_events = sa.Table(
+    "run_events",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("run_id", Id, nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False, default=""),
+    sa.Column("stage", sa.String(255), nullable=False, default=""),
+    sa.Column("job", sa.String(255), nullable=False, default=""),
+    sa.Column("step", sa.String(255), nullable=False, default=""),
+    sa.Column("data", sa.JSON, nullable=False, default=dict),
+    sa.Column("at", Time, nullable=False),
+)
+
+pending_changes = sa.Table(
+    "pending_changes",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("pipeline", sa.String(255), nullable=False),
+    sa.Column("branch", sa.Text, nullable=False),
+    sa.Column("pushes", sa.JSON, nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.UniqueConstraint("pipeline", "branch"),
+)
+
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("key", sa.String(512), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
