@@ -289,7 +289,7 @@ def plan_stages(pipeline: Pipeline, scope: VariableScope) -> tuple[StagePlan, ..
 def _plan_stage(stage: Stage, index: int, pipeline: Pipeline, scope: VariableScope) -> StagePlan:
     variables = scope.child()
     variables.add(stage.variables, {"parameters": pipeline.parameters})
-    deps = stage.depends_on or ((pipeline.stages[index - 1].name,) if index else ())
+    deps = stage.depends_on  # the model already holds the implicit previous stage
     verdict = judge(stage.condition, variables, pipeline.parameters, deps)
     jobs = tuple(plan_job(j, variables, pipeline.parameters, verdict) for j in stage.jobs)
     return StagePlan(

@@ -13,7 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shipyard.config.expressions.context import Invocation
-from shipyard.config.expressions.values import UNKNOWN, try_datetime, try_string, type_name
+from shipyard.config.expressions.values import (
+    MAX_STRING,
+    UNKNOWN,
+    try_datetime,
+    try_string,
+    type_name,
+)
 
 
 def format_function(inv: Invocation) -> Any:
@@ -21,6 +27,7 @@ def format_function(inv: Invocation) -> Any:
     if template is UNKNOWN:
         return UNKNOWN
     out: list[str] = []
+    size = len(template)
     i, n = 0, len(template)
     while i < n:
         ch = template[i]
@@ -36,6 +43,9 @@ def format_function(inv: Invocation) -> Any:
             if text is UNKNOWN:
                 return UNKNOWN
             out.append(text)
+            size += len(text)
+            if size > MAX_STRING:
+                raise inv.error(f"the result is over {MAX_STRING} characters")
         elif ch == "}":
             raise _bad_template(inv, template, f"unmatched '}}' at position {i}")
         else:

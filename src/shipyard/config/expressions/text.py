@@ -18,6 +18,7 @@ from typing import Any
 from shipyard.config.expressions.context import Invocation
 from shipyard.config.expressions.formatting import format_function
 from shipyard.config.expressions.values import (
+    MAX_STRING,
     UNKNOWN,
     Unknown,
     contains_unknown,
@@ -67,7 +68,11 @@ def _join(inv: Invocation) -> Any:
     separator = inv.string(0) if len(items) > 1 else ""
     if separator is UNKNOWN:
         return UNKNOWN
-    return separator.join(try_string(item) or "" for item in items)
+    parts = [try_string(item) or "" for item in items]
+    size = sum(map(len, parts)) + len(separator) * max(len(parts) - 1, 0)
+    if size > MAX_STRING:
+        raise inv.error(f"the result would be {size} characters; the limit is {MAX_STRING}")
+    return separator.join(parts)
 
 
 def _split(inv: Invocation) -> Any:
@@ -93,7 +98,12 @@ def _replace(inv: Invocation) -> Any:
     if UNKNOWN in (text, old, new):
         return UNKNOWN
     assert isinstance(text, str) and isinstance(old, str) and isinstance(new, str)
-    return text.replace(old, new) if old else text
+    if not old:
+        return text
+    grown = len(text) + text.count(old) * (len(new) - len(old))
+    if grown > MAX_STRING:
+        raise inv.error(f"the result would be {grown} characters; the limit is {MAX_STRING}")
+    return text.replace(old, new)
 
 
 def _length(inv: Invocation) -> Any:

@@ -27,6 +27,10 @@ from typing import Any, Final
 from shipyard.config.expressions.errors import ExpressionError
 from shipyard.config.expressions.version import Version
 
+# Strings an expression may build: nested replace()/format()/join() can otherwise grow
+# exponentially and exhaust memory before any other bound notices.
+MAX_STRING = 1 << 20
+
 
 class Unknown(enum.Enum):
     """The type of :data:`UNKNOWN`; a single-member enum so that ``is`` checks type-narrow."""
