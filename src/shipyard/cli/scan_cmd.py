@@ -80,7 +80,8 @@ def _print_result(result: ScanResult) -> None:
     head = f"scan {escape(result.image)}{where}"
     if result.status == "refused":
         err = console(stderr=True)
-        err.print(f"{head}: [bold red]REFUSED[/] [{escape(result.refusal.get('code', ''))}]")
+        code = escape(result.refusal.get("code", ""))
+        err.print(f"{head}: [bold red]REFUSED[/] \\[{code}]")
         err.print(f"  {escape(result.refusal.get('message', ''))}")
         if result.refusal.get("hint"):
             err.print(f"  [dim]hint:[/] {escape(result.refusal['hint'])}")

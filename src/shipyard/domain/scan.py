@@ -223,7 +223,11 @@ class Judged:
         ignore = None
         if ign:
             ignore = Ignore(
-                ign["id"], ign["reason"], ign["author"], dt.date.fromisoformat(ign["expires"])
+                ign["id"],
+                ign["reason"],
+                ign["author"],
+                dt.date.fromisoformat(ign["expires"]),
+                where=ign.get("where", ""),
             )
         return cls(Finding.from_json(data), data["disposition"], data["reason"], ignore)
 

@@ -57,7 +57,6 @@ from shipyard.scan.store import (
 )
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_KEEP_GENERATIONS = 2
 
 
 def _write_zip(records: Mapping[str, dict[str, Any]], dest: Path) -> None:
@@ -142,9 +141,9 @@ def import_advisories(
         )
     if not buckets:
         raise InvalidInput(diags, "no advisory record names a package; nothing was imported")
-    previous = None if replace else _current_or_none(advisories_dir)
+    previous = _current_or_none(advisories_dir)
     carried: dict[str, EcosystemData] = {}
-    if previous is not None:
+    if previous is not None and not replace:
         for name, entry in previous.ecosystems.items():
             if name in buckets:
                 continue
@@ -187,7 +186,7 @@ def import_advisories(
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     _switch(advisories_dir, final)
-    _prune(gens, keep=final)
+    _prune(gens, keep={final} | ({previous.root} if previous is not None else set()))
     return ImportReport(
         AdvisoryDb(final, stamp, entries),
         tuple(sorted(buckets)),
@@ -213,12 +212,13 @@ def _switch(advisories_dir: Path, generation: Path) -> None:
     tmp.replace(link)
 
 
-def _prune(gens: Path, keep: Path) -> None:
-    """Keep the newest generations (a scan may still read the previous one)."""
-    done = sorted((g for g in gens.iterdir() if not g.name.startswith(".")), reverse=True)
-    for old in done[_KEEP_GENERATIONS:]:
-        if old != keep:
-            shutil.rmtree(old, ignore_errors=True)
+def _prune(gens: Path, keep: set[Path]) -> None:
+    """Delete generations other than the new one and the one it replaced (a scan that
+    resolved ``current`` a moment ago may still be reading that one)."""
+    for old in gens.iterdir():
+        if old.name.startswith(".") or old in keep:
+            continue
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _current_or_none(advisories_dir: Path) -> AdvisoryDb | None:
