@@ -20,6 +20,7 @@ exit code and both streams are therefore returned unjudged; the gate judges them
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,8 +47,12 @@ class OsvScanner:
     def scan_archive(self, archive: Path, db_root: Path, report: Path) -> ToolRun:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.unlink(missing_ok=True)
-        config = report.with_name(report.stem + ".osv-scanner.toml")
-        config.write_text("# Shipyard: no ignores here; the scan policy decides.\n")
+        with tempfile.TemporaryDirectory(prefix="shipyard-osv-") as tmp:
+            config = Path(tmp) / "osv-scanner.toml"
+            config.write_text("# Shipyard: no ignores here; the scan policy decides.\n")
+            return self._scan(archive, db_root, report, config)
+
+    def _scan(self, archive: Path, db_root: Path, report: Path, config: Path) -> ToolRun:
         argv = [
             self.binary,
             "scan",

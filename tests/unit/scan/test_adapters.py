@@ -99,17 +99,26 @@ def test_syft_runs_quietly_without_update_checks_or_file_hashes(tmp_path: Path) 
 
 
 def test_osv_scanner_runs_offline_on_shipyards_data_with_an_empty_config(tmp_path: Path) -> None:
-    run = Recorder(returncode=1)
+    configs: list[str] = []
+
+    class Reading(Recorder):
+        def __call__(self, argv: Sequence[str], **kw: Any) -> Completed:
+            configs.append(Path(argv[argv.index("--config") + 1]).read_text())
+            return super().__call__(argv, **kw)
+
+    run = Reading(returncode=1)
     osv = OsvScanner("/tools/osv-scanner", "v2.5.0", run=run)
     done = osv.scan_archive(tmp_path / "i.tar", tmp_path / "db", tmp_path / "out" / "r.json")
     ((argv, kw),) = run.calls
-    config = tmp_path / "out" / "r.osv-scanner.toml"
+    config = Path(argv[argv.index("--config") + 1])
     assert argv == (
         "/tools/osv-scanner", "scan", "image", "--offline", "--local-db-path", str(tmp_path / "db"),
         "--all-vulns", "--all-packages", "--config", str(config), "--format", "json",
         "--output-file", str(tmp_path / "out" / "r.json"), "--archive", str(tmp_path / "i.tar"),
     )  # fmt: skip
-    assert config.read_text().startswith("#")  # comments only: no ignores
+    assert configs[0].startswith("#") and "IgnoredVulns" not in configs[0]  # no ignores
+    assert not config.exists()  # a private temporary file, gone after the run
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
     assert (done.returncode, kw["check"]) == (1, False)
 
 
