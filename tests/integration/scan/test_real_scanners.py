@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from shipyard.adapters.skopeo import SkopeoArchiver
 from shipyard.domain.diagnostics import InvalidInput
 from shipyard.domain.scan import ScanPolicy, ScanResult
 from shipyard.scan import ScanTools, import_advisories, scan_image, store
@@ -34,8 +35,10 @@ def adv(tmp_path: Path) -> Path:
     return target
 
 
-def _scan(target: str | Path, adv: Path, tools: ScanTools, out: Path, **kw: str) -> ScanResult:
-    return scan_image(target, POLICY, adv, tools, out_dir=out, **kw)
+def _scan(
+    target: str | Path, adv: Path, tools: ScanTools, out: Path, sbom_format: str = "cyclonedx-json"
+) -> ScanResult:
+    return scan_image(target, POLICY, adv, tools, out_dir=out, sbom_format=sbom_format)
 
 
 def test_the_gate_blocks_urllib3_and_proves_the_matcher(
@@ -164,7 +167,7 @@ def test_an_image_in_the_registry_is_scanned_by_digest(
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     tools = ScanTools(
-        archiver=type(real_tools.archiver)(insecure_registries=frozenset({address})),
+        archiver=SkopeoArchiver(insecure_registries=frozenset({address})),
         sbom=real_tools.sbom,
         matcher=real_tools.matcher,
     )
