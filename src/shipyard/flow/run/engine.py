@@ -136,9 +136,10 @@ class Engine:
             self._thread.join(timeout=30)
         batch = Batch(self.clock.now())
         for snap in self.active.values():
-            if not snap.status.final:
+            in_flight = any(j.dispatched and not j.status.final for j in snap.jobs())
+            if not snap.status.final and not in_flight:
                 batch.update("run", snap.id, engine_id=None)
-        self._commit(batch)
+        self._commit(batch)  # runs still in flight are settled by the next start's sweep
         self.executor.close()
         self.store.stop_engine(self.id, self.clock.now())
 
@@ -252,12 +253,22 @@ class Engine:
             return
         snap.cancel_requested = True
         batch = Batch(self.clock.now())
+        rec = Recorder(snap, batch)
         batch.event("run", run_id, snap.status, data={"cancel_requested": True})
-        running = [j for j in snap.jobs() if j.dispatched and not j.status.final]
-        batch.cancels += [j.id for j in running]
+        claimed = {q.job_id for q in self.store.queued_jobs(run_id) if q.claimed_by}
+        running: list[int] = []
+        for job in snap.jobs():
+            if not job.dispatched or job.status.final:
+                continue
+            if job.id in claimed or job.status is Status.running:
+                running.append(job.id)
+            else:  # handed out but not started: it never will be
+                rec.close_job(job, Status.canceled, "the run was canceled")
+                batch.dequeue.append(job.id)
+        batch.cancels += running
         self._commit(batch)
-        for job in running:
-            self.executor.cancel(job.id)
+        for job_id in running:
+            self.executor.cancel(job_id)
         self._dirty.add(run_id)
 
     def _store_commands(self) -> None:

@@ -9,7 +9,7 @@ seconds since the epoch (floats), the one representation SQLite and PostgreSQL a
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from shipyard.flow.run.status import Status
 
@@ -161,6 +161,8 @@ class ArtifactRecord:
 @dataclass(frozen=True, slots=True)
 class TestCase:
     """One test's result, as read from a JUnit, VSTest (TRX), NUnit or xUnit file."""
+
+    __test__: ClassVar[bool] = False  # not a pytest test class, despite its name
 
     name: str
     class_name: str
