@@ -43,10 +43,12 @@ from typing import Any
 
 from shipyard.domain.diagnostics import EnvironmentProblem
 from shipyard.domain.scan import (
+    Judged,
     RefusalCode,
     ScanPolicy,
     ScanRefused,
     ScanResult,
+    Status,
     ToolRun,
     evaluate,
 )
@@ -191,10 +193,11 @@ class _Scan:
         except (OSError, ValueError) as exc:
             raise ScanRefused("sbom-failed", f"the SBOM {dest} is not JSON: {exc}") from None
         self.artifacts["sbom"] = str(dest)
-        if summary_unmatched := summarise(document).unmatched:
-            kinds = ", ".join(f"{k} ({n})" for k, n in sorted(summary_unmatched.items()))
+        summary = summarise(document)
+        if summary.unmatched:
+            kinds = ", ".join(f"{k} ({n})" for k, n in sorted(summary.unmatched.items()))
             self.notes.append(f"SBOM packages with no OSV ecosystem, not matched: {kinds}")
-        return summarise(document)
+        return summary
 
     def _scope(self, db: store.AdvisoryDb, ecosystems: set[str]) -> set[str]:
         absent, notes = store.check_scope(
@@ -298,7 +301,7 @@ class _Scan:
         self.canaries = sorted(wanted)
 
     # -- results -------------------------------------------------------------------------
-    def _result(self, status: Any, findings: tuple[Any, ...], **extra: Any) -> ScanResult:
+    def _result(self, status: Status, findings: tuple[Judged, ...], **extra: Any) -> ScanResult:
         return ScanResult(
             status=status,
             image=self.image,
