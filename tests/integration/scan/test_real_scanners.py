@@ -171,7 +171,13 @@ def test_an_image_in_the_registry_is_scanned_by_digest(
         sbom=real_tools.sbom,
         matcher=real_tools.matcher,
     )
-    result = _scan(ref, adv, tools, tmp_path / "out")
+    try:
+        result = _scan(ref, adv, tools, tmp_path / "out")
+    finally:
+        subprocess.run(
+            ["skopeo", "delete", "--tls-verify=false", f"docker://{ref}"],
+            check=False, capture_output=True, timeout=120,
+        )  # fmt: skip
     assert result.status == "failed", result.refusal
     assert result.digest.startswith("sha256:")
     assert any(j.finding.id == "GHSA-q2q7-5pp4-w6pg" for j in result.findings)
