@@ -57,8 +57,9 @@ class WorkerProcess:
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
-        for _line in self._proc.stdout:
-            self._on_ring()
+        with self._proc.stdout:
+            for _line in self._proc.stdout:
+                self._on_ring()
         self._proc.wait()
         self._on_exit(self)
 
@@ -72,3 +73,4 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+        self._reader.join(timeout)

@@ -28,7 +28,7 @@ from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
 from shipyard.cli.plan_cmd import EventKind, UsageProblem, build_event
 from shipyard.cli.validate_cmd import find_repo_root
-from shipyard.domain.diagnostics import ExitCode, ShipyardError
+from shipyard.domain.diagnostics import ExitCode, InvalidInput, ShipyardError
 from shipyard.domain.events import Event
 from shipyard.flow.planner import describe_event, event_head, plan_event
 from shipyard.flow.run.records import RunRecord
@@ -160,6 +160,8 @@ def _request(pipeline: str, root: Path, ev: Event, params: dict[str, str]) -> Ru
             hint=f"pipelines: {', '.join(sorted(plans)) or 'none'}",
         )
     plan = plans[pipeline]
+    if plan.errors:
+        raise InvalidInput(list(plan.errors), f"{plan.file} is not a valid pipeline")
     if plan.decision != "run":
         raise NotTriggered(f"{pipeline} does not run for this event: {plan.reason}")
     sha, ref = event_head(ev, git)

@@ -52,6 +52,7 @@ class JobSession:
     prepend_path: list[str] = field(default_factory=list)
     pgids: list[int] = field(default_factory=list)
     clock: Callable[[], float] = time.time
+    cancel_deadline: float | None = None
 
     def report(self, kind: ReportKind, data: dict[str, Any], step_id: int | None = None) -> None:
         self.queue.report(
@@ -60,12 +61,18 @@ class JobSession:
         self.ring()
 
     def should_stop(self) -> bool:
-        """Checks the cancel flag and the job's deadline; sets ``canceled``/``timed_out``."""
+        """Checks the cancel flag and the job's deadline; sets ``canceled``/``timed_out``.
+
+        Once canceled, the steps that run anyway (``always()``) get
+        ``cancelTimeoutInMinutes`` to finish: :attr:`cancel_deadline`.
+        """
         if not self.canceled and self.cancel_check():
             self.canceled = True
         if self.deadline is not None and self.clock() > self.deadline and not self.timed_out:
             self.timed_out = True
             self.canceled = True
+        if self.canceled and self.cancel_deadline is None:
+            self.cancel_deadline = self.clock() + self.spec.cancel_timeout_minutes * 60
         return self.canceled
 
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -101,6 +108,7 @@ class StepSession:
         self.issues = {"warning": 0, "error": 0}
         self.deadline: float | None = None
         self.timed_out = False
+        self.after_cancel = job.canceled  # runs anyway (always()), within the cancel timeout
 
     @property
     def name(self) -> str:
@@ -135,4 +143,7 @@ class StepSession:
         if self.deadline is not None and self.job.clock() > self.deadline:
             self.timed_out = True
             return True
+        if self.after_cancel:
+            limit = self.job.cancel_deadline
+            return limit is not None and self.job.clock() > limit
         return self.job.should_stop()

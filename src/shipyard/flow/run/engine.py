@@ -21,9 +21,9 @@ import sys
 import threading
 import traceback
 import uuid
-from functools import partial
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from shipyard.domain.diagnostics import ShipyardError
@@ -86,6 +86,8 @@ class Engine:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._dirty: set[int] = set()
+        self._done: set[int] = set()
+        self._settled: dict[int, bool] = {}
         self._last_tick = 0.0
 
     # -- public API ------------------------------------------------------------------
@@ -144,16 +146,11 @@ class Engine:
         self.store.stop_engine(self.id, self.clock.now())
 
     def settled(self, run_id: int) -> bool:
-        """Finished, or nothing in flight and something waiting on a decision."""
-        snap = self.active.get(run_id)
-        if snap is None or snap.status.final:
-            return True
-        jobs = snap.jobs()
-        busy = any(j.dispatched and not j.status.final for j in jobs)
-        waiting = any(j.status is Status.waiting for j in jobs) or any(
-            s.status is Status.waiting for s in snap.stages.values()
-        )
-        return waiting and not busy
+        """Finished, or nothing in flight and something waiting on a decision.
+
+        Answers from what the loop has committed (safe to ask from another thread).
+        """
+        return run_id in self._done or self._settled.get(run_id, False)
 
     # -- the loop --------------------------------------------------------------------
     def _loop(self) -> None:
@@ -182,6 +179,7 @@ class Engine:
         self._resolved_decisions()
         self._advance()
         self._timers()
+        self._settled = {rid: _is_settled(snap) for rid, snap in self.active.items()}
 
     def run_until_idle(self, limit: int = 10_000) -> None:
         """Turn the loop until nothing changes (tests drive the engine this way)."""
@@ -232,6 +230,7 @@ class Engine:
                 batch.log(run_id, None, None, line)
             Recorder(snap, batch).run(Status.failed, err.message)
             self._commit(batch)
+            self._done.add(run_id)
             return run_id
         snap = self.store.save_plan(run_id, spec)
         batch = Batch(now)
@@ -367,6 +366,7 @@ class Engine:
         return "wait", title
 
     def _finished(self, snap: RunSnapshot) -> None:
+        self._done.add(snap.id)
         self.active.pop(snap.id, None)
         self._decisions.pop(snap.id, None)
         if snap.spec is None:
@@ -432,6 +432,13 @@ def new_engine_id() -> str:
 
 def _pid() -> int:
     return os.getpid()
+
+
+def _is_settled(snap: RunSnapshot) -> bool:
+    if snap.status.final:
+        return True
+    busy = any(j.dispatched and not j.status.final for j in snap.jobs())
+    return _has_waiting(snap) and not busy
 
 
 def _has_waiting(snap: RunSnapshot) -> bool:
