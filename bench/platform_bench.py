@@ -48,7 +48,7 @@ def main() -> int:
     args = parser.parse_args()
 
     first, report = _cli("up")
-    built = report["built"]
+    built = report["changed"]
     print(
         f"first up: {first:.1f} s"
         + (f" (did: {', '.join(built)})" if built else " (nothing to do)")
@@ -62,7 +62,7 @@ def main() -> int:
     for i in range(args.runs):
         took, again = _cli("up")
         warm.append(took)
-        if again["built"]:
+        if again["changed"]:
             failed = True
             print(f"warm up #{i + 1} did work: {again['built']}")
     median = statistics.median(warm)

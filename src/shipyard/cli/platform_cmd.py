@@ -96,7 +96,7 @@ def _up(output: OutputFormat) -> None:
             {
                 "steps": _steps(recorder),
                 "seconds": round(took, 2),
-                "built": [s.title for s in recorder.done()],
+                "changed": [s.title for s in recorder.done()],
             }
         )
         return

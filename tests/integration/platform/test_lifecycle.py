@@ -33,7 +33,7 @@ def test_up_twice_then_down_leaves_nothing_running(instance: Instance) -> None:
     assert all(e["healthy"] for e in status["environments"])
 
     again = json.loads(instance.cli("up", "--output", "json", check=True).stdout)
-    assert again["built"] == []
+    assert again["changed"] == []
 
     down = instance.cli("down", check=True)
     assert "stopped: cluster devtest, cluster prod, registry" in down.stdout
