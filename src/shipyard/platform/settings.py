@@ -22,102 +22,15 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from shipyard.domain.diagnostics import Diagnostics, InvalidInput, Loc, did_you_mean
 from shipyard.platform.paths import PlatformPaths
+from shipyard.platform.settings_schema import FIELDS, Secret, convert, found_text
 from shipyard.platform.topology import ENVIRONMENT_NAMES, PORTS_PER_CLUSTER
 
-Kind = Literal["str", "int", "bool", "port", "secret", "path", "choice", "list"]
-BASE_IMAGE_NAMES = ("python",)
-NODE_KINDS = ("kwok",)  # "kubelet" (a real node, platform-notes section C) comes later
+__all__ = ["FIELDS", "Secret", "Settings", "find_file", "load"]
 
-
-class Secret:
-    """A string that does not print itself."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str = "") -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __str__(self) -> str:
-        return "****" if self._value else ""
-
-    __repr__ = __str__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    key: str
-    kind: Kind
-    default: Any
-    doc: str
-    env: str = ""
-    choices: tuple[str, ...] = ()
-    low: int = 0
-    high: int = 0
-
-    @property
-    def env_var(self) -> str:
-        return self.env or "SHIPYARD_" + re.sub(r"[^A-Z0-9]", "_", self.key.upper())
-
-
-FIELDS: tuple[Field, ...] = (
-    Field(
-        "registry.url",
-        "str",
-        "",
-        "external registry: host[:port] (https) or http://host:port; empty for the embedded one",
-    ),
-    Field("registry.username", "str", "", "user name for the external registry"),
-    Field("registry.password", "secret", Secret(), "password or token for the external registry"),
-    Field("registry.port", "port", 5000, "loopback port of the embedded registry"),
-    Field("clusters.node_kind", "choice", "kwok", "how nodes are simulated", choices=NODE_KINDS),
-    Field("clusters.nodes", "int", 2, "nodes per embedded cluster", low=1, high=20),
-    Field("clusters.devtest_port", "port", 16443, "API server port of devtest (6 ports from it)"),
-    Field("clusters.prod_port", "port", 16453, "API server port of prod (6 ports from it)"),
-    Field(
-        "kubernetes.kubeconfig",
-        "path",
-        "",
-        "external clusters: a kubeconfig file; empty for the embedded clusters",
-        env="SHIPYARD_KUBECONFIG",
-    ),
-    *(
-        f
-        for env in ENVIRONMENT_NAMES
-        for f in (
-            Field(f"environments.{env}.context", "str", "", f"kubeconfig context of {env}"),
-            Field(f"environments.{env}.namespace", "str", "", f"namespace of {env}"),
-        )
-    ),
-    Field(
-        "images.base",
-        "list",
-        list(BASE_IMAGE_NAMES),
-        "base images to prepare",
-        choices=BASE_IMAGE_NAMES,
-    ),
-    Field(
-        "images.debian_mirror",
-        "str",
-        "http://deb.debian.org/debian",
-        "Debian mirror for debootstrap",
-    ),
-)
 _BY_KEY = {f.key: f for f in FIELDS}
 
 
@@ -199,50 +112,6 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _convert(spec: Field, value: Any, from_env: bool) -> tuple[Any, str]:
-    """(converted value, '') or (None, 'expected ...')."""
-    if from_env and spec.kind in ("int", "port"):
-        value = int(value) if re.fullmatch(r"\s*\d+\s*", str(value)) else value
-    if from_env and spec.kind == "bool":
-        lowered = str(value).strip().lower()
-        value = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(
-            lowered, value
-        )
-    if from_env and spec.kind == "list":
-        value = [part.strip() for part in str(value).split(",") if part.strip()]
-    ok_int = isinstance(value, int) and not isinstance(value, bool)
-    if spec.kind == "port":
-        if ok_int and 1 <= value <= 65535:
-            return value, ""
-        return None, "expected a port number from 1 to 65535"
-    if spec.kind == "int":
-        if ok_int and spec.low <= value <= spec.high:
-            return value, ""
-        return None, f"expected a whole number from {spec.low} to {spec.high}"
-    if spec.kind == "bool":
-        return (value, "") if isinstance(value, bool) else (None, "expected true or false")
-    if spec.kind == "list":
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            bad = [v for v in value if spec.choices and v not in spec.choices]
-            if bad:
-                return None, f"expected names from {list(spec.choices)}, found {bad[0]!r}"
-            return tuple(value), ""
-        return None, "expected a list of strings"
-    if not isinstance(value, str):
-        return None, "expected a string"
-    if spec.kind == "secret":
-        return Secret(value), ""
-    if spec.kind == "choice" and value not in spec.choices:
-        return None, f"expected one of {list(spec.choices)}"
-    if spec.kind == "path":
-        return (Path(value).expanduser() if value else None), ""
-    return value, ""
-
-
-def _found(spec: Field, value: Any) -> str:
-    return "a secret" if spec.kind == "secret" else f"{value!r}"
-
-
 def load(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
@@ -267,9 +136,9 @@ def load(
         raw = env.get(spec.env_var)
         if raw is None or raw == "":
             continue
-        converted, problem = _convert(spec, raw, from_env=True)
+        converted, problem = convert(spec, raw, from_env=True)
         if problem:
-            found = _found(spec, raw)
+            found = found_text(spec, raw)
             diags.add(
                 Loc(f"${spec.env_var}"), f"{spec.key}: {problem}, found {found}", code="settings"
             )
@@ -310,9 +179,9 @@ def _read_file(
             hint = did_you_mean(key, list(_BY_KEY))
             diags.add(loc, f"unknown setting '{key}'", code="settings", hint=hint)
             continue
-        converted, problem = _convert(spec, value, from_env=False)
+        converted, problem = convert(spec, value, from_env=False)
         if problem:
-            diags.add(loc, f"{key}: {problem}, found {_found(spec, value)}", code="settings")
+            diags.add(loc, f"{key}: {problem}, found {found_text(spec, value)}", code="settings")
         else:
             values[key] = converted
             origins[key] = f"{source}"
