@@ -66,8 +66,9 @@ class StepProcess:
 
     def read(self, timeout: float) -> list[tuple[str, bytes]]:
         """Chunks available within ``timeout`` seconds, as ``(stream, bytes)``."""
-        if self._open == 0:
-            time.sleep(min(timeout, 0.01))
+        if self._open == 0:  # output closed: wait for the exit itself, not a fixed nap
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout)
             return []
         out: list[tuple[str, bytes]] = []
         for key, _ in self._selector.select(timeout):

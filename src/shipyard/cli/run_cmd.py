@@ -28,11 +28,11 @@ from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
 from shipyard.cli.plan_cmd import EventKind, UsageProblem, build_event
 from shipyard.cli.validate_cmd import find_repo_root
-from shipyard.domain.diagnostics import ExitCode, InvalidInput, ShipyardError
+from shipyard.domain.diagnostics import ExitCode, ShipyardError
 from shipyard.domain.events import Event
-from shipyard.flow.planner import describe_event, event_head, plan_event
 from shipyard.flow.run.records import RunRecord
 from shipyard.flow.run.recovery import sweep
+from shipyard.flow.run.requests import NotTriggered, request_for
 from shipyard.flow.run.spec import RunRequest
 from shipyard.flow.run.status import Status
 from shipyard.flow.run.views import current_step, duration, find_steps, run_json
@@ -48,10 +48,6 @@ _STYLE = {
     Status.skipped: "dim",
 }
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
-
-
-class NotTriggered(ShipyardError):
-    exit_code = ExitCode.OK
 
 
 # -- reading the store ----------------------------------------------------------------
@@ -150,35 +146,6 @@ def _secrets(names: list[str]) -> dict[str, str]:
     return out
 
 
-def _request(pipeline: str, root: Path, ev: Event, params: dict[str, str]) -> RunRequest:
-    git = GitCli(root)
-    report = plan_event(ev, git, repository=root.name, parameters=params)
-    plans = {p.name: p for p in report.pipelines}
-    if pipeline not in plans:
-        raise UsageProblem(
-            f"no pipeline named '{pipeline}' in {root}",
-            hint=f"pipelines: {', '.join(sorted(plans)) or 'none'}",
-        )
-    plan = plans[pipeline]
-    if plan.errors:
-        raise InvalidInput(list(plan.errors), f"{plan.file} is not a valid pipeline")
-    if plan.decision != "run":
-        raise NotTriggered(f"{pipeline} does not run for this event: {plan.reason}")
-    sha, ref = event_head(ev, git)
-    return RunRequest(
-        pipeline=pipeline,
-        file=plan.file,
-        repo=str(root),
-        event=describe_event(ev),
-        sha=sha,
-        ref=ref,
-        reason=plan.build_reason or "Manual",
-        parameters=params,
-        requested_for=getpass.getuser(),
-        repository_name=root.name,
-    )
-
-
 def _watch(svc: Any, run_id: int, follow: bool) -> None:
     """Until the run settles: a live view, or one line per finished step."""
     sub = svc.bus.subscribe(run_id)
@@ -233,7 +200,15 @@ def _run_body(pipeline: str, root: Path, ev: Event, opts: dict[str, Any], as_jso
     from shipyard.executor.service import LocalService
 
     try:
-        request = _request(pipeline, root, ev, _params(opts["param"]))
+        request = request_for(
+            pipeline,
+            ev,
+            GitCli(root),
+            repo=str(root),
+            repository_name=root.name,
+            parameters=_params(opts["param"]),
+            requested_for=getpass.getuser(),
+        )
     except NotTriggered as skip:
         if as_json:
             emit_json({"run": None, "decision": "skip", "reason": skip.message})

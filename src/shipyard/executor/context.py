@@ -71,7 +71,6 @@ class StepContext:
             merge_stderr=not fail_on_stderr,
         )
         job.pgids.append(proc.pgid)
-        job.queue.record_process(job.spec.job_id, proc.pgid)
         masker = job.masker
         result = pump(
             proc,
@@ -80,6 +79,7 @@ class StepContext:
             should_stop=step.should_stop,
             timed_out=lambda: step.timed_out or job.timed_out,
             assembler=lambda: LineAssembler(spans=masker.spans, longest=lambda: masker.longest),
+            long_running=lambda: job.queue.record_process(job.spec.job_id, proc.pgid),
         )
         if result.timed_out:
             step.issue(

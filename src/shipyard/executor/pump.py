@@ -19,6 +19,7 @@ from shipyard.tasks.api import ProcessResult
 
 TICK = 0.05
 LINGER = 0.5
+LONG = 0.5
 
 
 def pump(
@@ -31,12 +32,15 @@ def pump(
     assembler: Callable[[], LineAssembler],
     kill_grace: float = 3.0,
     stop_every: float = 0.25,
+    long_running: Callable[[], None] | None = None,
 ) -> ProcessResult:
+    """``long_running`` is called once when the process has run for :data:`LONG`
+    seconds (short steps need no bookkeeping for the crash sweep)."""
     streams: dict[str, LineAssembler] = {}
     wrote_stderr = False
     stopped = False
     exited_at: float | None = None
-    last_check = 0.0
+    began = last_check = time.monotonic()
     while True:
         for stream, data in proc.read(TICK):
             wrote_stderr = wrote_stderr or (stream == "err" and bool(data))
@@ -46,6 +50,9 @@ def pump(
         if proc.eof and proc.poll() is not None:
             break
         now = time.monotonic()
+        if long_running is not None and now - began >= LONG:
+            long_running()
+            long_running = None
         if proc.poll() is not None:
             exited_at = exited_at or now
             if now - exited_at > LINGER:

@@ -8,12 +8,13 @@ from shipyard.store.config import StoreConfig
 from shipyard.store.crypto import SecretBox
 from shipyard.store.database import create_engine, ensure_schema
 from shipyard.store.engine_side import EngineSide
+from shipyard.store.inbox import InboxSide
 from shipyard.store.queries import QuerySide
 from shipyard.store.worker_side import WorkerSide
 
 
-class SqlStore(EngineSide, WorkerSide, QuerySide, StoreBase):
-    """See :mod:`shipyard.store.engine_side`, ``worker_side`` and ``queries``."""
+class SqlStore(EngineSide, InboxSide, WorkerSide, QuerySide, StoreBase):
+    """See :mod:`shipyard.store.engine_side`, ``inbox``, ``worker_side`` and ``queries``."""
 
 
 def open_store(config: StoreConfig | None = None, *, migrate: bool = True) -> SqlStore:

@@ -139,6 +139,7 @@ def test_a_crashed_engine_leaves_nothing_running(tmp_path: Path) -> None:
     worker.start()
     _wait_for(lambda: any(p.hang for p in h.launcher.processes))
     h.engine.run_once()  # the first step's report and log are applied
+    _wait_for(lambda: any(q.pgids for q in h.store.queued_jobs(run_id)))  # a long step
     dead = h.engine.id
     # The engine "dies": a later start finds its heartbeat, but no process behind it.
     events, leftovers = sweep(h.store, time.time(), alive=lambda e, now: e.id != dead)

@@ -31,10 +31,11 @@ from shipyard.domain.events import Push, merge_pending
 from shipyard.flow.run import recovery
 from shipyard.flow.run.changes import Batch
 from shipyard.flow.run.compile import Compiler
+from shipyard.flow.run.gates import Gatekeeper, has_waiting
 from shipyard.flow.run.recorder import Recorder
-from shipyard.flow.run.records import DecisionRecord, EngineRecord, RunEvent
+from shipyard.flow.run.records import EngineRecord, RunEvent
 from shipyard.flow.run.reports import apply_report
-from shipyard.flow.run.scheduler import Scheduler, Verdict
+from shipyard.flow.run.scheduler import Scheduler
 from shipyard.flow.run.snapshot import RunSnapshot
 from shipyard.flow.run.spec import RunRequest
 from shipyard.flow.run.status import Status
@@ -42,7 +43,6 @@ from shipyard.ports import Clock, EventBus, Executor, Gate, RunStore
 
 POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 5.0
-LEASE_SECONDS = 45.0
 
 
 @dataclass(slots=True)
@@ -79,7 +79,7 @@ class Engine:
         self.id = engine_id or new_engine_id()
         self.active: dict[int, RunSnapshot] = {}
         self.crashed: BaseException | None = None
-        self._decisions: dict[int, list[DecisionRecord]] = {}
+        self.gates = Gatekeeper(store, gate)
         self._inbox: list[_Submit | _Cancel] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -243,7 +243,7 @@ class Engine:
 
     def _activate(self, snap: RunSnapshot) -> None:
         self.active[snap.id] = snap
-        self._decisions[snap.id] = self.store.decisions(snap.id)
+        self.gates.load(snap.id)
         self._dirty.add(snap.id)
 
     def _cancel(self, run_id: int) -> None:
@@ -290,25 +290,9 @@ class Engine:
         self._commit(batch)
 
     def _resolved_decisions(self) -> None:
-        if not any(_has_waiting(s) for s in self.active.values()):
-            return
-        for decision in self.store.decisions(status="unapplied"):
-            if decision.run_id not in self.active:
-                continue
-            known = self._decisions.setdefault(decision.run_id, [])
-            known[:] = [d for d in known if d.id != decision.id] + [decision]
-            batch = Batch(self.clock.now())
-            batch.applied_decisions.append(decision.id)
-            batch.event(
-                "decision",
-                decision.run_id,
-                decision.status,
-                stage=decision.stage,
-                job=decision.job,
-                data={"id": decision.id, "by": decision.resolved_by},
-            )
-            self._commit(batch)
-            self._dirty.add(decision.run_id)
+        batch = Batch(self.clock.now())
+        self._dirty |= self.gates.resolved(self.active, batch)
+        self._commit(batch)
 
     # -- scheduling ------------------------------------------------------------------
     def _advance(self) -> None:
@@ -319,7 +303,10 @@ class Engine:
                 continue
             batch = Batch(self.clock.now(), engine_id=self.id)
             scheduler = Scheduler(
-                snap, Recorder(snap, batch), self.store.next_counter, partial(self._gate, snap)
+                snap,
+                Recorder(snap, batch),
+                self.store.next_counter,
+                partial(self.gates.verdict, snap, batch),
             )
             jobs = scheduler.advance()
             batch.queue += jobs
@@ -329,46 +316,10 @@ class Engine:
             if snap.status.final:
                 self._finished(snap)
 
-    def _gate(
-        self, snap: RunSnapshot, stage: str, job: str | None, environment: str
-    ) -> tuple[Verdict, str]:
-        if self.gate is None:
-            return "go", ""
-        mine = [
-            d for d in self._decisions.get(snap.id, []) if (d.stage, d.job) == (stage, job or "")
-        ]
-        if mine:
-            latest = mine[-1]
-            if latest.status == "approved":
-                return "go", f"approved by {latest.resolved_by}"
-            if latest.status in ("rejected", "canceled"):
-                return "reject", f"{latest.kind} {latest.status} by {latest.resolved_by}"
-            return "wait", latest.title
-        ask = self.gate.check(snap.run, stage, job, environment)
-        if ask is None:
-            return "go", ""
-        kind, title, data = ask
-        decision = self.store.create_decision(snap.id, stage, job or "", kind, title, data)
-        self._decisions.setdefault(snap.id, []).append(decision)
-        self._commit_events(
-            [
-                RunEvent(
-                    "decision",
-                    snap.id,
-                    self.clock.now(),
-                    "pending",
-                    stage,
-                    job or "",
-                    data={"id": decision.id, "kind": kind, "title": title},
-                )
-            ]
-        )
-        return "wait", title
-
     def _finished(self, snap: RunSnapshot) -> None:
         self._done.add(snap.id)
         self.active.pop(snap.id, None)
-        self._decisions.pop(snap.id, None)
+        self.gates.forget(snap.id)
         if snap.spec is None:
             return
         taken = self.store.take_pending(snap.spec.pipeline, snap.spec.ref)
@@ -394,17 +345,8 @@ class Engine:
 
     def _check_leases(self, snap: RunSnapshot, now: float) -> None:
         batch = Batch(now)
-        rec = Recorder(snap, batch)
-        for queued in self.store.queued_jobs(snap.id):
-            job = snap.job_by_id(queued.job_id)
-            if job is None or job.status.final or queued.claimed_by is None:
-                continue
-            beat = queued.heartbeat_at or 0.0
-            if now - beat > LEASE_SECONDS:
-                batch.log(snap.id, job.id, None, "##[error]The job's worker stopped answering.")
-                rec.close_job(job, Status.failed, "the worker running this job was lost")
-                batch.dequeue.append(job.id)
-                self._dirty.add(snap.id)
+        if recovery.lost_jobs(Recorder(snap, batch), self.store.queued_jobs(snap.id), now):
+            self._dirty.add(snap.id)
         self._commit(batch)
 
     def _adopt(self) -> None:
@@ -438,13 +380,7 @@ def _is_settled(snap: RunSnapshot) -> bool:
     if snap.status.final:
         return True
     busy = any(j.dispatched and not j.status.final for j in snap.jobs())
-    return _has_waiting(snap) and not busy
-
-
-def _has_waiting(snap: RunSnapshot) -> bool:
-    return any(j.status is Status.waiting for j in snap.jobs()) or any(
-        s.status is Status.waiting for s in snap.stages.values()
-    )
+    return has_waiting(snap) and not busy
 
 
 def _diagnostic_lines(err: ShipyardError) -> list[str]:

@@ -26,6 +26,7 @@ from shipyard.flow.run.status import Status
 from shipyard.ports import RunStore
 
 STALE_AFTER = 60.0
+LEASE_SECONDS = 45.0
 
 
 def this_host() -> str:
@@ -93,6 +94,21 @@ def _settle(
     rec.run(Status.failed, why)
     batch.dequeue += [q.job_id for q in queued]
     return batch, [q for q in queued if q.pgids]
+
+
+def lost_jobs(rec: Recorder, queued: list[QueuedJob], now: float) -> bool:
+    """Fail jobs whose worker stopped renewing its lease; True when there were any."""
+    lost = False
+    for entry in queued:
+        job = rec.snap.job_by_id(entry.job_id)
+        if job is None or job.status.final or entry.claimed_by is None:
+            continue
+        if now - (entry.heartbeat_at or 0.0) > LEASE_SECONDS:
+            rec.batch.log(rec.snap.id, job.id, None, "##[error]The job's worker stopped answering.")
+            rec.close_job(job, Status.failed, "the worker running this job was lost")
+            rec.batch.dequeue.append(job.id)
+            lost = True
+    return lost
 
 
 def _any_failed(stage: object) -> bool:
