@@ -87,6 +87,8 @@ def run(
         raise ToolMissing(argv[0]) from None
     except PermissionError:
         raise ToolMissing(argv[0], hint=f"'{argv[0]}' is not executable") from None
+    except OSError as exc:  # e.g. "Exec format error" from a broken binary
+        raise ToolMissing(argv[0], hint=f"'{argv[0]}' cannot run: {exc.strerror}") from None
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout if isinstance(exc.stdout, str) else ""
         err = exc.stderr if isinstance(exc.stderr, str) else ""
@@ -117,6 +119,8 @@ def run_bytes(
         )
     except FileNotFoundError:
         raise ToolMissing(argv[0]) from None
+    except OSError as exc:
+        raise ToolMissing(argv[0], hint=f"'{argv[0]}' cannot run: {exc.strerror}") from None
     except subprocess.TimeoutExpired:
         raise CommandFailed(argv, -1, "", f"(timed out after {timeout} s)") from None
     return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace")
