@@ -156,6 +156,8 @@ def _watch(svc: Any, run_id: int, follow: bool) -> None:
                 while not svc.engine.settled(run_id) and svc.engine.crashed is None:
                     sub.get(timeout=0.2)
                     live.update(_live_view(svc.store, run_id))
+            if not out.is_terminal:
+                out.line()
             return
         while not svc.engine.settled(run_id) and svc.engine.crashed is None:
             event = sub.get(timeout=0.5)
@@ -297,13 +299,13 @@ def _register_runs(app: typer.Typer) -> None:
                 emit_json([{k: v for k, v in asdict(r).items() if k != "stages"} for r in found])
                 return
             table = Table("run", "pipeline", "build", "status", "ref", "commit", "took")
-            for r in found:
+            for r in found:  # Text, not markup: a branch may be called "[bold]"
                 table.add_row(
                     str(r.id),
-                    r.pipeline,
-                    r.build_number,
+                    Text(r.pipeline),
+                    Text(r.build_number),
                     _label(r.status),
-                    r.ref,
+                    Text(r.ref),
                     r.sha[:12],
                     duration(r.started_at, r.finished_at),
                 )

@@ -48,11 +48,14 @@ class ThreadExecutor:
             thread.start()
 
     def dispatch(self, job: JobSpec) -> None:
-        for worker in self._workers:
-            worker.poked.set()
+        self._poke()
 
     def cancel(self, job_id: int) -> None:
-        self.dispatch(None)  # type: ignore[arg-type]
+        self._poke()
+
+    def _poke(self) -> None:
+        for worker in self._workers:
+            worker.poked.set()
 
     def reap(self, jobs: Sequence[QueuedJob]) -> None:
         return None

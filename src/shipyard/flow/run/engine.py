@@ -181,18 +181,6 @@ class Engine:
         self._timers()
         self._settled = {rid: _is_settled(snap) for rid, snap in self.active.items()}
 
-    def run_until_idle(self, limit: int = 10_000) -> None:
-        """Turn the loop until nothing changes (tests drive the engine this way)."""
-        for _ in range(limit):
-            before = len(self._inbox), len(self._dirty)
-            self.run_once()
-            if (
-                not self._dirty
-                and before == (0, 0)
-                and not self.store.pending_reports(list(self.active))
-            ):
-                return
-
     # -- inputs ----------------------------------------------------------------------
     def _submit(self, item: _Submit) -> None:
         request = item.request
