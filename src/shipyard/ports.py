@@ -195,9 +195,15 @@ class JobQueue(Protocol):
     def report(self, report: Report) -> None: ...
 
     def append_logs(
-        self, run_id: int, job_id: int, step_id: int | None, lines: Sequence[tuple[float, str]]
+        self,
+        run_id: int,
+        job_id: int,
+        step_id: int | None,
+        lines: Sequence[tuple[float, str]],
+        reports: Sequence[Report] = (),
     ) -> int:
-        """Store lines in order; returns the id of the last one."""
+        """Store lines in order, with reports that belong with them (a step starting or
+        finishing), in one transaction; returns the id of the last line."""
         ...
 
     def add_test_results(
@@ -375,3 +381,131 @@ class VulnerabilityMatcher(Protocol):
         """Scan ``archive`` offline against ``db_root`` (``DIR/osv-scalibr/<Eco>/all.zip``),
         writing the JSON report to ``report``. Never raises for the tool's exit code."""
         ...
+
+
+# -- building, running and publishing images and charts -------------------------------------
+# Build steps stream their tools' output into the step's log, so the adapters do not run
+# the long commands themselves: they compose the command line and the environment and hand
+# them to a ``StepRunner`` (a task's ``TaskContext.run``). Short questions (an image's id,
+# a chart's metadata, a registry's tags) are asked directly and answered as values.
+
+if TYPE_CHECKING:
+    from shipyard.domain.scan import ScanPolicy, ScanResult
+    from shipyard.flow.builds import BuildRecord, BuildSpec, ChartInfo, ContainerSpec
+    from shipyard.flow.connections import RegistryEndpoint
+
+
+class ToolExit(Protocol):
+    """How a streamed tool process ended (``shipyard.tasks.api.ProcessResult``)."""
+
+    @property
+    def exit_code(self) -> int | None: ...
+
+    @property
+    def timed_out(self) -> bool: ...
+
+    @property
+    def canceled(self) -> bool: ...
+
+
+class StepRunner(Protocol):
+    """Runs a process for a step, its output going to the step's log."""
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ToolExit: ...
+
+
+class ImageBuilder(Protocol):
+    """Builds, tags, pushes and exports images (buildah). Failures raise ``StepFailed``."""
+
+    def build(self, spec: BuildSpec, run: StepRunner) -> str:
+        """Build; returns the image id (``sha256:...``)."""
+        ...
+
+    def tag(self, image: str, tags: Sequence[str], run: StepRunner) -> None: ...
+
+    def push(self, image: str, dest: RegistryEndpoint, workdir: Path, run: StepRunner) -> str:
+        """Push ``image`` (a fully qualified name) to ``dest``; returns the manifest digest."""
+        ...
+
+    def image_id(self, image: str) -> str | None:
+        """The id of a local image, or None when there is none by that name."""
+        ...
+
+    def save_archive(self, image: str, dest: Path, run: StepRunner) -> None:
+        """Write a local image (name or id) as a docker-archive file."""
+        ...
+
+
+class ContainerRunner(Protocol):
+    """Runs containers (podman)."""
+
+    def run(self, spec: ContainerSpec, run: StepRunner) -> ToolExit: ...
+
+
+class HelmClient(Protocol):
+    """The helm that Shipyard manages, with its private configuration."""
+
+    def version(self) -> str:
+        """``v4.3.1``; raises ``StepFailed`` when helm is missing."""
+        ...
+
+    def tool_dir(self) -> Path:
+        """The folder holding the helm binary (for later steps' PATH)."""
+        ...
+
+    def environment(self) -> dict[str, str]:
+        """The HELM_* variables that keep helm's state private to Shipyard."""
+        ...
+
+    def package(
+        self,
+        chart: Path,
+        dest: Path,
+        run: StepRunner,
+        *,
+        version: str = "",
+        app_version: str = "",
+        dependency_update: bool = False,
+    ) -> Path:
+        """``helm package``; returns the archive written."""
+        ...
+
+    def show_chart(self, archive: Path) -> ChartInfo: ...
+
+    def push(
+        self, archive: Path, dest: RegistryEndpoint, namespace: str, workdir: Path, run: StepRunner
+    ) -> None:
+        """``helm push ARCHIVE oci://ADDRESS/NAMESPACE``."""
+        ...
+
+
+class RegistryClient(Protocol):
+    """Questions to a registry over its HTTP API."""
+
+    def manifest_digest(self, endpoint: RegistryEndpoint, repo: str, ref: str) -> str | None: ...
+
+    def tags(self, endpoint: RegistryEndpoint, repo: str) -> list[str]: ...
+
+
+class BuildRecorder(Protocol):
+    """Keeps what a run produced (images, charts, scans) with the run, for ``runs show``."""
+
+    def add_build_record(self, record: BuildRecord) -> None: ...
+
+    def build_records(self, run_id: int) -> list[BuildRecord]: ...
+
+
+class ImageScanner(Protocol):
+    """The scan gate with its tools, advisory data and policy file already chosen."""
+
+    def policy_for(self, service: str) -> ScanPolicy: ...
+
+    def scan(
+        self, target: str | Path, policy: ScanPolicy, out_dir: Path, sbom_format: str
+    ) -> ScanResult: ...

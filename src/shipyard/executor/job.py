@@ -147,7 +147,6 @@ class JobRunner:
             message = f"condition is false: {step.condition}"
             job.report("step_finished", {"status": status, "message": message}, ref.id)
             return
-        job.report("step_started", {}, ref.id)
         log = LogWriter(
             self.queue, job.spec.run_id, job.spec.job_id, ref.id, self.ring, budget_from_env()
         )
@@ -155,14 +154,13 @@ class JobRunner:
         if step.timeout_minutes > 0:
             session.deadline = self.clock() + step.timeout_minutes * 60
         session.line(f"##[section]Starting: {step.display_name}")
+        log.flush([job.make_report("step_started", {}, ref.id)])
         outcome = self._perform(session)
         status = _step_status(session, outcome)
         session.line(f"##[section]Finishing: {step.display_name}")
-        log.close()
-        job.report(
-            "step_finished",
-            {"status": str(status), "message": job.masker.mask(outcome.message)},
-            ref.id,
+        message = job.masker.mask(outcome.message)
+        log.close(
+            [job.make_report("step_finished", {"status": str(status), "message": message}, ref.id)]
         )
         if status is Status.failed and step.continue_on_error:
             status = Status.succeededWithIssues

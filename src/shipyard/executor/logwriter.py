@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from shipyard.flow.run.records import Report
 from shipyard.ports import JobQueue
 
 FLUSH_SECONDS = 0.05
@@ -68,16 +69,18 @@ class LogWriter:
         if self._buffer and self._clock() - self._first_at >= FLUSH_SECONDS:
             self.flush()
 
-    def flush(self) -> None:
-        if not self._buffer:
+    def flush(self, reports: Sequence[Report] = ()) -> None:
+        """Store buffered lines, and ``reports`` in the same transaction."""
+        if not self._buffer and not reports:
             return
         lines, self._buffer = self._buffer, []
         run_id, job_id, step_id = self._ids
-        self._queue.append_logs(run_id, job_id or 0, step_id, lines)
+        self._queue.append_logs(run_id, job_id or 0, step_id, lines, reports)
         self._ring()
 
-    def close(self) -> str | None:
-        """Flush; the truncation notice (also stored) when lines were left out."""
+    def close(self, reports: Sequence[Report] = ()) -> str | None:
+        """Flush (with ``reports``); the truncation notice (also stored) when lines were
+        left out."""
         notice = None
         if self.dropped_lines:
             notice = (
@@ -86,5 +89,5 @@ class LogWriter:
                 f"{self._budget} bytes of log"
             )
             self._buffer.append((self._clock(), notice))
-        self.flush()
+        self.flush(reports)
         return notice

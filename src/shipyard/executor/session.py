@@ -53,11 +53,15 @@ class JobSession:
     pgids: list[int] = field(default_factory=list)
     clock: Callable[[], float] = time.time
     cancel_deadline: float | None = None
+    base_env: dict[str, str] | None = None
+
+    def make_report(
+        self, kind: ReportKind, data: dict[str, Any], step_id: int | None = None
+    ) -> Report:
+        return Report(kind, self.spec.run_id, self.spec.job_id, data, step_id, self.clock())
 
     def report(self, kind: ReportKind, data: dict[str, Any], step_id: int | None = None) -> None:
-        self.queue.report(
-            Report(kind, self.spec.run_id, self.spec.job_id, data, step_id, self.clock())
-        )
+        self.queue.report(self.make_report(kind, data, step_id))
         self.ring()
 
     def should_stop(self) -> bool:
@@ -76,7 +80,11 @@ class JobSession:
         return self.canceled
 
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_HIDDEN_PREFIXES)}
+        if self.base_env is None:  # the worker's own, without Shipyard's settings
+            self.base_env = {
+                k: v for k, v in os.environ.items() if not k.startswith(_HIDDEN_PREFIXES)
+            }
+        env = dict(self.base_env)
         env.update(self.scope.environment())
         env["TF_BUILD"] = "True"
         env["AGENT_JOBSTATUS"] = _AZURE_STATUS[self.status]

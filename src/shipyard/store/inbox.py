@@ -40,19 +40,25 @@ class InboxSide(StoreBase):
             return int(current) + 1
 
     def take_commands(self, engine_id: str) -> list[tuple[str, int | None, dict[str, object]]]:
+        """Read first (the loop asks often and there is rarely anything), then take each
+        command with a conditional update, so that of two engines only one gets it."""
         c = t.commands
-        with writing(self._engine) as conn:
-            owned = sa.select(t.runs.c.id).where(t.runs.c.engine_id == engine_id)
-            rows = conn.execute(
-                sa.select(c)
-                .where(c.c.taken_by.is_(None), sa.or_(c.c.run_id.is_(None), c.c.run_id.in_(owned)))
-                .order_by(c.c.id)
-            ).all()
-            if rows:
-                conn.execute(
-                    sa.update(c).where(c.c.id.in_([r.id for r in rows])).values(taken_by=engine_id)
-                )
-        return [(r.kind, r.run_id, self._unseal(r.data)) for r in rows]
+        owned = sa.select(t.runs.c.id).where(t.runs.c.engine_id == engine_id)
+        wanted = c.c.taken_by.is_(None), sa.or_(c.c.run_id.is_(None), c.c.run_id.in_(owned))
+        with reading(self._engine) as conn:
+            rows = conn.execute(sa.select(c).where(*wanted).order_by(c.c.id)).all()
+        taken = []
+        if rows:
+            with writing(self._engine) as conn:
+                for row in rows:
+                    done = conn.execute(
+                        sa.update(c)
+                        .where(c.c.id == row.id, c.c.taken_by.is_(None))
+                        .values(taken_by=engine_id)
+                    )
+                    if done.rowcount == 1:
+                        taken.append(row)
+        return [(r.kind, r.run_id, self._unseal(r.data)) for r in taken]
 
     # -- decisions -------------------------------------------------------------------
     def create_decision(

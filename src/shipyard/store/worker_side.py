@@ -76,45 +76,47 @@ class WorkerSide(StoreBase):
 
     def report(self, report: Report) -> None:
         with writing(self._engine) as conn:
-            conn.execute(
-                sa.insert(t.job_reports).values(
-                    run_id=report.run_id,
-                    job_id=report.job_id,
-                    step_id=report.step_id,
-                    kind=report.kind,
-                    data=self._seal(report.data),
-                    at=report.at or time.time(),
-                )
-            )
+            conn.execute(sa.insert(t.job_reports).values(**self._report_row(report)))
 
     def append_logs(
-        self, run_id: int, job_id: int, step_id: int | None, lines: Sequence[tuple[float, str]]
+        self,
+        run_id: int,
+        job_id: int,
+        step_id: int | None,
+        lines: Sequence[tuple[float, str]],
+        reports: Sequence[Report] = (),
     ) -> int:
-        if not lines:
-            return 0
         rows = [
             {"run_id": run_id, "job_id": job_id, "step_id": step_id, "at": at, "text": text}
             for at, text in lines
         ]
+        last = 0
         with writing(self._engine) as conn:
-            conn.execute(sa.insert(t.log_lines), rows)
-            last = int(
-                conn.execute(
-                    sa.select(sa.func.max(t.log_lines.c.id)).where(t.log_lines.c.run_id == run_id)
-                ).scalar()
-                or 0
-            )
-            conn.execute(  # the engine announces new lines to live subscribers
-                sa.insert(t.job_reports).values(
-                    run_id=run_id,
-                    job_id=job_id,
-                    step_id=step_id,
-                    kind="log",
-                    data={"upto": last, "lines": len(rows)},
-                    at=time.time(),
+            if rows:
+                conn.execute(sa.insert(t.log_lines), rows)
+                last = int(
+                    conn.execute(
+                        sa.select(sa.func.max(t.log_lines.c.id)).where(
+                            t.log_lines.c.run_id == run_id
+                        )
+                    ).scalar()
+                    or 0
                 )
-            )
+                log = Report("log", run_id, job_id, {"upto": last, "lines": len(rows)}, step_id)
+                reports = [*reports, log]
+            for report in reports:  # announced by the engine to live subscribers
+                conn.execute(sa.insert(t.job_reports).values(**self._report_row(report)))
         return last
+
+    def _report_row(self, report: Report) -> dict[str, object]:
+        return {
+            "run_id": report.run_id,
+            "job_id": report.job_id,
+            "step_id": report.step_id,
+            "kind": report.kind,
+            "data": self._seal(report.data),
+            "at": report.at or time.time(),
+        }
 
     def add_test_results(
         self, run_id: int, job_id: int, step_id: int, title: str, cases: Sequence[TestCase]
