@@ -201,25 +201,26 @@ def _drive(svc: Any, run_id: int, follow: bool, as_json: bool) -> None:
 def _run_body(pipeline: str, root: Path, ev: Event, opts: dict[str, Any], as_json: bool) -> None:
     from shipyard.executor.service import LocalService
 
+    secrets = _secrets(opts["secret"])
+    svc = LocalService.start(workers=opts["workers"] or None)  # workers warm up meanwhile
     try:
-        request = request_for(
-            pipeline,
-            ev,
-            GitCli(root),
-            repo=str(root),
-            repository_name=root.name,
-            parameters=_params(opts["param"]),
-            requested_for=getpass.getuser(),
-        )
-    except NotTriggered as skip:
-        if as_json:
-            emit_json({"run": None, "decision": "skip", "reason": skip.message})
-        else:
-            console().print(escape(skip.message))
-        return
-    request = RunRequest(**{**request.as_json(), "secrets": _secrets(opts["secret"])})
-    svc = LocalService.start(workers=opts["workers"] or None)
-    try:
+        try:
+            request = request_for(
+                pipeline,
+                ev,
+                GitCli(root),
+                repo=str(root),
+                repository_name=root.name,
+                parameters=_params(opts["param"]),
+                requested_for=getpass.getuser(),
+            )
+        except NotTriggered as skip:
+            if as_json:
+                emit_json({"run": None, "decision": "skip", "reason": skip.message})
+            else:
+                console().print(escape(skip.message))
+            return
+        request = RunRequest(**{**request.as_json(), "secrets": secrets})
         run_id = svc.engine.submit(request).result(timeout=300)
         if run_id is None:
             raise ShipyardError("the run was merged into a pending batch")
