@@ -16,7 +16,7 @@ from shipyard.executor.session import StepSession
 from shipyard.flow.run.spec import StepDef
 from shipyard.flow.run.status import Status
 from shipyard.ports import SourceCheckout
-from shipyard.tasks import TaskOutcome, find, known, parse_ref
+from shipyard.tasks import TaskOutcome, find, known, load_errors, parse_ref
 
 
 def task_of(step: StepDef) -> tuple[str, dict[str, str]]:
@@ -44,6 +44,8 @@ def perform(session: StepSession, checkout: SourceCheckout) -> TaskOutcome:
     parsed = parse_ref(ref)
     plugin = find(*parsed) if parsed else None
     if parsed is None or plugin is None:
+        for module, why in load_errors().items():
+            session.line(f"##[warning]task plugin {module} could not be loaded: {why}")
         return TaskOutcome.failed(
             f"task {ref} cannot run: Shipyard has no plugin for it yet "
             f"(available: {', '.join(known())})"

@@ -14,7 +14,14 @@ from shipyard.tasks.api import (
     TaskPlugin,
     TestResultReader,
 )
-from shipyard.tasks.registry import find, known, load_plugins, parse_ref, register
+from shipyard.tasks.registry import (
+    find,
+    known,
+    load_errors,
+    load_plugins,
+    parse_ref,
+    register,
+)
 
 __all__ = [
     "JobPaths",
@@ -25,6 +32,7 @@ __all__ = [
     "TestResultReader",
     "find",
     "known",
+    "load_errors",
     "load_plugins",
     "parse_ref",
     "register",

@@ -13,6 +13,7 @@ import pkgutil
 from shipyard.tasks.api import TaskPlugin
 
 _PLUGINS: dict[tuple[str, int], TaskPlugin] = {}
+_BROKEN: dict[str, str] = {}
 _loaded = False
 
 
@@ -43,7 +44,17 @@ def load_plugins() -> None:
     from shipyard.tasks import plugins
 
     for info in pkgutil.iter_modules(plugins.__path__):
-        importlib.import_module(f"{plugins.__name__}.{info.name}")
+        name = f"{plugins.__name__}.{info.name}"
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # one broken plugin must not take the others down
+            _BROKEN[name] = f"{type(exc).__name__}: {exc}"
+
+
+def load_errors() -> dict[str, str]:
+    """Plugin modules that failed to import, with why (shown when a task has no plugin)."""
+    load_plugins()
+    return dict(_BROKEN)
 
 
 def parse_ref(ref: str) -> tuple[str, int] | None:
