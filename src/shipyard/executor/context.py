@@ -42,8 +42,11 @@ class StepContext:
         self._step.issue("error", message)
 
     def which(self, tool: str) -> str | None:
-        path = self._step.job.environment().get("PATH")
-        return shutil.which(tool, path=path)
+        job = self._step.job
+        path = job.environment().get("PATH", "")
+        if (tool, path) not in job.tools:
+            job.tools[tool, path] = shutil.which(tool, path=path)
+        return job.tools[tool, path]
 
     def write_temp(self, text: str, suffix: str) -> Path:
         temp = self.paths.temp

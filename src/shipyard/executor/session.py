@@ -28,6 +28,8 @@ from shipyard.flow.run.variables import Scope
 from shipyard.ports import JobQueue, ProcessLauncher
 from shipyard.tasks.api import JobPaths, TestResultReader
 
+#: How often the store is asked whether the job was canceled (a cancel lands within this).
+CANCEL_CHECK_SECONDS = 0.2
 #: Environment variables of the worker that a step never sees.
 _HIDDEN_PREFIXES = ("SHIPYARD_",)
 
@@ -54,6 +56,8 @@ class JobSession:
     clock: Callable[[], float] = time.time
     cancel_deadline: float | None = None
     base_env: dict[str, str] | None = None
+    last_cancel_check: float = float("-inf")
+    tools: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def make_report(
         self, kind: ReportKind, data: dict[str, Any], step_id: int | None = None
@@ -70,8 +74,10 @@ class JobSession:
         Once canceled, the steps that run anyway (``always()``) get
         ``cancelTimeoutInMinutes`` to finish: :attr:`cancel_deadline`.
         """
-        if not self.canceled and self.cancel_check():
-            self.canceled = True
+        now = time.monotonic()
+        if not self.canceled and now - self.last_cancel_check >= CANCEL_CHECK_SECONDS:
+            self.last_cancel_check = now
+            self.canceled = self.cancel_check()
         if self.deadline is not None and self.clock() > self.deadline and not self.timed_out:
             self.timed_out = True
             self.canceled = True

@@ -60,7 +60,10 @@ def test_secrets_are_not_exported_unless_mapped(tmp_path: Path) -> None:
     assert not any(k.startswith("SHIPYARD_") and k != "SHIPYARD_JOB_TOKEN" for k in env)
 
 
-def test_a_task_without_a_plugin_fails_naming_the_task(tmp_path: Path) -> None:
+def test_a_task_without_a_plugin_fails_naming_the_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shipyard.executor.steps.find", lambda name, major: None)
     h = Harness.create(tmp_path)
     run = h.run(
         "steps:\n- task: HelmInstaller@0\n  inputs:\n    helmVersion: 3.15.0\n  name: helm\n"
