@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import traceback
 import uuid
 from concurrent.futures import Future
@@ -42,6 +43,7 @@ from shipyard.flow.run.status import Status
 from shipyard.ports import Clock, EventBus, Executor, Gate, RunStore
 
 POLL_SECONDS = 0.25
+COALESCE_SECONDS = 0.003
 HEARTBEAT_SECONDS = 5.0
 
 
@@ -155,7 +157,10 @@ class Engine:
     # -- the loop --------------------------------------------------------------------
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            self._wake.wait(POLL_SECONDS)
+            if self._wake.wait(POLL_SECONDS):
+                # Reports come in bursts (a step ends, the next starts): gather them, so
+                # that one transaction applies several and the workers wait less on the lock.
+                time.sleep(COALESCE_SECONDS)
             self._wake.clear()
             try:
                 self.run_once()
