@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from shipyard.platform import Platform
+from shipyard.platform import binary as platform_binary
 from tests.unit.examples.support import FABRIKAM, SERVICES, SHIPPING, load_yaml, pipeline, variables
 
 
@@ -128,19 +129,19 @@ def test_the_deployment_template_has_the_article_practices(service: str) -> None
         assert needed in text, needed
 
 
-HELM = shutil.which("helm")
-
-
 @pytest.mark.integration
-@pytest.mark.skipif(HELM is None, reason="helm is not on PATH")
+@pytest.mark.platform
 @pytest.mark.parametrize("service", SERVICES)
-def test_helm_renders_side_by_side_releases(service: str, tmp_path: Path) -> None:
-    assert HELM is not None
+def test_helm_renders_side_by_side_releases(
+    service: str, tmp_path: Path, shipyard_platform: Platform
+) -> None:
+    """Rendered with the helm that Shipyard manages (the platform installs it)."""
+    helm = str(platform_binary("helm", shipyard_platform))
 
     def render(*args: str) -> subprocess.CompletedProcess[str]:
         env = {"HELM_CONFIG_HOME": str(tmp_path), "HELM_CACHE_HOME": str(tmp_path)}
         return subprocess.run(
-            [HELM, "template", *args, str(FABRIKAM / "charts" / service)],
+            [helm, "template", *args, str(FABRIKAM / "charts" / service)],
             capture_output=True,
             text=True,
             env={**env, "HELM_DATA_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
