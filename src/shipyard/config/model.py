@@ -125,6 +125,9 @@ class ModelBuilder:
         check(item, sch.STEPS[kind], loc, self.diags)
         body = item[kind]
         inputs: dict[str, Any] = {}
+        if kind in ("publish", "download"):
+            # The shortcuts keep their own keys as inputs of the task they stand for.
+            inputs = {k: item[k] for k in ("artifact", "patterns", "path") if k in item}
         if kind == "task":
             # A misspelt 'inptus:' was reported; its inputs are still worth checking.
             key = next((k for k in item if k == "inputs" or _misspelt(k, "inputs")), "inputs")

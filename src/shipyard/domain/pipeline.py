@@ -53,7 +53,9 @@ class PRTrigger:
     loc: Loc | None = None
 
 
-StepKind = Literal["script", "bash", "pwsh", "powershell", "task", "checkout"]
+StepKind = Literal[
+    "script", "bash", "pwsh", "powershell", "task", "checkout", "publish", "download"
+]
 
 
 @dataclass(frozen=True, slots=True)

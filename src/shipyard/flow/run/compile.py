@@ -99,15 +99,16 @@ def spec_of(
     variables += [_var(v) for v in pipeline.variables]
     warnings = [_group_warning(g) for g in pipeline.variable_groups]
     stages: list[StageDef] = []
-    for index, stage in enumerate(pipeline.stages):
-        previous = (str(pipeline.stages[index - 1].name),) if index else ()
+    for stage in pipeline.stages:
         warnings += [_group_warning(g) for g in stage.variable_groups]
         stages.append(
             StageDef(
                 name=str(stage.name),
                 display_name=str(stage.display_name),
                 jobs=tuple(_job(j, warnings) for j in stage.jobs),
-                depends_on=tuple(str(d) for d in stage.depends_on) or previous,
+                # The model already holds the previous stage when no dependsOn was
+                # written; `dependsOn: []` stays empty and the stage starts at once.
+                depends_on=tuple(str(d) for d in stage.depends_on),
                 condition=str(stage.condition),
                 variables=tuple(_var(v) for v in stage.variables),
             )
