@@ -381,3 +381,161 @@ class VulnerabilityMatcher(Protocol):
         """Scan ``archive`` offline against ``db_root`` (``DIR/osv-scalibr/<Eco>/all.zip``),
         writing the JSON report to ``report``. Never raises for the tool's exit code."""
         ...
+
+
+# -- building, running and publishing images and charts -------------------------------------
+# Build steps stream their tools' output into the step's log, so the adapters do not run
+# the long commands themselves: they compose the command line and the environment and hand
+# them to a ``StepRunner`` (a task's ``TaskContext.run``). Short questions (an image's id,
+# a chart's metadata, a registry's tags) are asked directly and answered as values.
+
+if TYPE_CHECKING:
+    from shipyard.domain.scan import ScanPolicy, ScanResult
+    from shipyard.flow.builds import BuildRecord, BuildSpec, ChartInfo, ContainerSpec
+    from shipyard.flow.connections import Connections, RegistryEndpoint
+
+
+class ToolExit(Protocol):
+    """How a streamed tool process ended (``shipyard.tasks.api.ProcessResult``)."""
+
+    @property
+    def exit_code(self) -> int | None: ...
+
+    @property
+    def timed_out(self) -> bool: ...
+
+    @property
+    def canceled(self) -> bool: ...
+
+
+class StepRunner(Protocol):
+    """Runs a process for a step, its output going to the step's log."""
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ToolExit: ...
+
+
+class ImageBuilder(Protocol):
+    """Builds, tags, pushes and exports images (buildah). Failures raise ``StepFailed``."""
+
+    def build(self, spec: BuildSpec, run: StepRunner) -> str:
+        """Build; returns the image id (``sha256:...``)."""
+        ...
+
+    def tag(self, image: str, tags: Sequence[str], run: StepRunner) -> None: ...
+
+    def push(self, image: str, dest: RegistryEndpoint, workdir: Path, run: StepRunner) -> str:
+        """Push ``image`` (a fully qualified name) to ``dest``; returns the manifest digest."""
+        ...
+
+    def image_id(self, image: str) -> str | None:
+        """The id of a local image, or None when there is none by that name."""
+        ...
+
+    def save_archive(self, image: str, dest: Path, run: StepRunner) -> None:
+        """Write a local image (name or id) as a docker-archive file."""
+        ...
+
+
+class ContainerRunner(Protocol):
+    """Runs containers (podman)."""
+
+    def run(self, spec: ContainerSpec, run: StepRunner) -> ToolExit: ...
+
+    def control(self, action: str, name: str, run: StepRunner) -> ToolExit:
+        """``start`` or ``stop`` a container by name."""
+        ...
+
+
+class HelmClient(Protocol):
+    """The helm that Shipyard manages, with its private configuration."""
+
+    def version(self) -> str:
+        """``v4.3.1``; raises ``StepFailed`` when helm is missing."""
+        ...
+
+    def tool_dir(self) -> Path:
+        """The folder holding the helm binary (for later steps' PATH)."""
+        ...
+
+    def environment(self) -> dict[str, str]:
+        """The HELM_* variables that keep helm's state private to Shipyard."""
+        ...
+
+    def package(
+        self,
+        chart: Path,
+        dest: Path,
+        run: StepRunner,
+        *,
+        version: str = "",
+        app_version: str = "",
+        dependency_update: bool = False,
+    ) -> Path:
+        """``helm package``; returns the archive written."""
+        ...
+
+    def show_chart(self, archive: Path) -> ChartInfo: ...
+
+    def push(
+        self, archive: Path, dest: RegistryEndpoint, namespace: str, workdir: Path, run: StepRunner
+    ) -> None:
+        """``helm push ARCHIVE oci://ADDRESS/NAMESPACE``."""
+        ...
+
+
+class RegistryClient(Protocol):
+    """Questions to a registry over its HTTP API."""
+
+    def manifest_digest(self, endpoint: RegistryEndpoint, repo: str, ref: str) -> str | None: ...
+
+    def tags(self, endpoint: RegistryEndpoint, repo: str) -> list[str]: ...
+
+
+class BuildRecorder(Protocol):
+    """Keeps what a run produced (images, charts, scans) with the run, for ``runs show``."""
+
+    def add_build_record(self, record: BuildRecord) -> None: ...
+
+    def build_records(self, run_id: int) -> list[BuildRecord]: ...
+
+
+class ImageScanner(Protocol):
+    """The scan gate with its tools, advisory data and policy file already chosen."""
+
+    def policy_for(self, service: str) -> ScanPolicy: ...
+
+    def scan(
+        self, target: str | Path, policy: ScanPolicy, out_dir: Path, sbom_format: str
+    ) -> ScanResult: ...
+
+
+class BuildToolbox(Protocol):
+    """Everything build, scan and publish steps use, built on first use.
+
+    One service rather than one per port: the platform's settings are read when a step first
+    needs a tool, so a broken settings file fails that step with its message instead of
+    every worker at start-up.
+    """
+
+    def images(self) -> ImageBuilder: ...
+
+    def containers(self) -> ContainerRunner: ...
+
+    def helm(self) -> HelmClient: ...
+
+    def registries(self) -> RegistryClient: ...
+
+    def connections(self) -> Connections: ...
+
+    def scanner(self) -> ImageScanner: ...
+
+    def build_args(self) -> Mapping[str, str]:
+        """Build arguments the platform supplies when a Dockerfile declares them
+        (``BASE_IMAGE``: the platform's base image in its registry)."""
+        ...

@@ -278,3 +278,18 @@ counters = sa.Table(
     sa.Column("key", sa.String(512), primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
 )
+
+build_records = sa.Table(
+    "build_records",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("run"),
+    sa.Column("job_id", Id),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("reference", sa.Text, nullable=False, default=""),
+    sa.Column("digest", sa.String(255), nullable=False, default=""),
+    sa.Column("data", sa.JSON, nullable=False, default=dict),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index(None, "run_id", "id"),
+)
