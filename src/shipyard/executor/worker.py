@@ -24,6 +24,7 @@ from shipyard.adapters.checkout import GitCheckout
 from shipyard.adapters.shell import ShellLauncher
 from shipyard.adapters.testresults import XmlTestResults
 from shipyard.executor.job import JobRunner
+from shipyard.executor.toolbox import task_services
 from shipyard.flow.run.recovery import this_host
 from shipyard.flow.run.spec import JobSpec
 from shipyard.ports import JobQueue
@@ -129,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         args.work_root,
         ring,
         worker=args.name,
+        # Ports for the build, scan and publish plugins (ctx.service(...)); see toolbox.py.
+        services=task_services(store),
     )
     Worker(store, runner, args.name, args.engine, parent_gone=gone, poked=poked).run_forever()
     return 0
