@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from shipyard.adapters.git import GitCli
+from shipyard.cli.build_record import build_record_json, print_build_record
 from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
 from shipyard.cli.plan_cmd import EventKind, UsageProblem, build_event
@@ -325,7 +326,7 @@ def _register_runs(app: typer.Typer) -> None:
             store = _store()
             run = _need_run(store, run_id)
             if as_json:
-                emit_json(_json(store, run))
+                emit_json({**_json(store, run), "build_record": build_record_json(store, run)})
             else:
                 out = console()
                 out.print(_summary(run))
@@ -337,6 +338,7 @@ def _register_runs(app: typer.Typer) -> None:
                 counts = store.test_counts(run_id)
                 if counts:
                     out.print("tests: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+                print_build_record(out, store, run)
             raise SystemExit(_exit_code(run))
 
         guarded(body, as_json)
