@@ -1,6 +1,6 @@
 """The tools Shipyard installs, as a table: name, pinned version, how to get it, how to check it.
 
-Adding a tool is adding one :class:`Tool` row. Three recipes cover everything so far:
+Adding a tool is adding one :class:`Tool` row. Four recipes cover everything so far:
 
 - :class:`Apt`: a Debian package. Debian stable only takes security fixes, so the pin is the
   upstream version (``2.8.2``) and the install is verified against it, rather than an exact
@@ -9,6 +9,8 @@ Adding a tool is adding one :class:`Tool` row. Three recipes cover everything so
 - :class:`KubeBuild`: packages of ``k8s.io/kubernetes`` (or of its module graph, like etcd),
   built in a wrapper module, because that module replaces its staging modules with local paths
   and so cannot be ``go install``-ed (kubernetes/kubernetes#79384).
+- :class:`GoSource`: a small Go program that ships inside Shipyard (the real node's pause
+  program), built from its directory in this package.
 
 Every Go build runs with GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod and lands in
 ``$XDG_CACHE_HOME/shipyard/tools/NAME/VERSION/``; a later ``up`` finds it there and builds nothing.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Apt:
     package: str
+    bindir: str = ""  # where the binaries are when not on PATH (CNI plugins: /usr/lib/cni)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,15 @@ class KubeBuild:
     version_ldflags: bool = True
 
 
-Recipe = Apt | GoInstall | KubeBuild
+@dataclass(frozen=True, slots=True)
+class GoSource:
+    """A Go main package shipped with Shipyard: ``directory`` is relative to this package."""
+
+    directory: str
+    ldflags: str = ""  # ``{version}`` is replaced by the tool's version
+
+
+Recipe = Apt | GoInstall | KubeBuild | GoSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +139,69 @@ TOOLS: tuple[Tool, ...] = (
         ("helm",),
         probe=("version", "--short"),
     ),
+    # The real node (``clusters.node_kind = "kubelet"``): `up` installs these only when a
+    # cluster gets a real node, so a host that cannot run one never pays for the builds.
+    Tool(
+        "kubelet",
+        KUBE,
+        KubeBuild(KUBE, ("k8s.io/kubernetes/cmd/kubelet", "k8s.io/kubernetes/cmd/kube-proxy")),
+        ("kubelet", "kube-proxy"),
+        expect=f"Kubernetes {KUBE}",
+        default=False,
+    ),
+    Tool(
+        "containerd",
+        "v2.4.2",
+        GoInstall(
+            (
+                "github.com/containerd/containerd/v2/cmd/containerd",
+                "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2",
+                "github.com/containerd/containerd/v2/cmd/ctr",
+            ),
+            ldflags="-X github.com/containerd/containerd/v2/version.Version={version}",
+            # Snapshotters that need C libraries or kernel features the node never uses.
+            tags=("no_btrfs", "no_devmapper", "no_zfs"),
+        ),
+        ("containerd", "containerd-shim-runc-v2", "ctr"),
+        default=False,
+    ),
+    Tool(
+        "coredns",
+        "v1.15.0",
+        GoInstall(("github.com/coredns/coredns",)),
+        ("coredns",),
+        probe=("-version",),
+        expect="CoreDNS-1.15.0",
+        default=False,
+    ),
+    Tool(
+        "crictl",
+        "v1.37.0",
+        GoInstall(
+            ("sigs.k8s.io/cri-tools/cmd/crictl",),
+            ldflags="-X sigs.k8s.io/cri-tools/pkg/version.Version={version}",
+        ),
+        ("crictl",),
+        probe=("--version",),
+        default=False,
+    ),
+    Tool(
+        "pause",
+        "v1.0.0",
+        GoSource("node/pause", ldflags="-X main.version={version}"),
+        ("pause",),
+        probe=("-v",),
+        default=False,
+    ),
+    Tool(
+        "cni-plugins",
+        "1.1.1",
+        Apt("containernetworking-plugins", bindir="/usr/lib/cni"),
+        ("bridge", "portmap", "host-local", "loopback"),
+        expect="CNI bridge plugin",  # Debian's build reports "version unknown"
+        default=False,
+    ),
+    Tool("iptables", "1.8.9", Apt("iptables"), ("iptables",), default=False),
     # Installed on request (`shipyard platform install NAME`), for the features that use them.
     # Their version output depends on release-time ldflags, so the probe only checks that the
     # binary runs; the cache directory still pins the version.

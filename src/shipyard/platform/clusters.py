@@ -13,19 +13,34 @@ kubeconfigs (:mod:`shipyard.platform.kubeconfig`).
 
 Each cluster uses a fixed block of loopback ports (API server, etcd, etcd peer, controller
 manager, scheduler, kwok controller) starting at its configured API server port, so a port
-held by another program is found before anything starts, and named. ``clusters.node_kind``
-keeps room for real nodes later (a kubelet joined to devtest); only ``kwok`` exists today.
+held by another program is found before anything starts, and named.
+
+The cluster that gets the real node (``clusters.real_node``, see :mod:`shipyard.platform.node`)
+is created so that a kubelet can join it, whether or not a real node then runs: the API
+server listens on every address (pods reach it through the ``kubernetes`` Service, which
+points at the machine's address), its certificate also names the Service address
+``10.0.0.1``, it reaches kubelets by their InternalIP with a client certificate, and the kwok
+controller manages only the nodes kwokctl creates (annotated ``kwok.x-k8s.io/node: fake``),
+never the real one. Without a real node, the same cluster simply runs kwok nodes: falling
+back costs no recreation.
+
+kwokctl applies a configuration only when it creates a cluster, so Shipyard keeps a hash of
+the one it used; when the settings change it (a real node enabled or moved), ``up`` says so
+and creates the cluster again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from shipyard.adapters.kubeview import KWOK_ANNOTATION
 from shipyard.adapters.process import CommandFailed
+from shipyard.domain.diagnostics import EnvironmentProblem
 from shipyard.platform.catalog import KUBE, tool
 from shipyard.platform.deps import Adapters, ProcInfo
 from shipyard.platform.errors import PlatformError, PortTaken
@@ -43,6 +58,8 @@ COMPONENTS = (
     "kube-scheduler",
     "kwok-controller",
 )
+_CONFIG_HASH = ".shipyard-config"
+API_SERVICE_IP = "10.0.0.1"  # the kubernetes Service in kube-apiserver's default range
 _PORT_KEYS = (
     "kubeApiserverPort",
     "etcdPort",
@@ -124,14 +141,64 @@ class Clusters:
         }
         for key, port in zip(_PORT_KEYS, self.ports(name).values(), strict=True):
             options[key] = port
-        doc = {
+        doc: dict[str, object] = {
             "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
             "kind": "KwokctlConfiguration",
             "options": options,
         }
+        if name == self.settings.clusters.real_node_cluster:
+            options["kubeApiserverCertSANs"] = [API_SERVICE_IP]
+            doc["componentsPatches"] = self._real_node_patches(name)
         return "# Written by Shipyard (shipyard platform up).\n" + yaml.safe_dump(
             doc, sort_keys=False
         )
+
+    def _real_node_patches(self, name: str) -> list[dict[str, object]]:
+        pki = self.cluster_dir(name) / "pki"
+
+        def arg(key: str, value: str, override: bool = False) -> dict[str, object]:
+            return {"key": key, "value": value, "override": override}
+
+        return [
+            {
+                "name": "kube-apiserver",
+                "extraArgs": [
+                    arg("bind-address", "0.0.0.0", override=True),  # noqa: S104 - see above
+                    arg("kubelet-preferred-address-types", "InternalIP"),
+                    arg("kubelet-client-certificate", str(pki / "admin.crt")),
+                    arg("kubelet-client-key", str(pki / "admin.key")),
+                ],
+            },
+            {
+                "name": "kwok-controller",
+                "extraArgs": [
+                    arg("manage-all-nodes", "false", override=True),
+                    arg("manage-nodes-with-annotation-selector", f"{KWOK_ANNOTATION}=fake"),
+                ],
+            },
+        ]
+
+    def config_hash(self, name: str) -> str:
+        return hashlib.sha256(self.render_config(name).encode()).hexdigest()
+
+    def created_with(self, name: str) -> str | None:
+        """The hash of the configuration the cluster was created with (None: unknown)."""
+        try:
+            return (self.cluster_dir(name) / _CONFIG_HASH).read_text().strip()
+        except OSError:
+            return None
+
+    def _outdated(self, name: str) -> bool:
+        """Created with another configuration. A cluster without a recorded hash comes from
+        a Shipyard that never made real-node clusters: it is adopted unless this one must
+        take a real node."""
+        recorded = self.created_with(name)
+        if recorded is None:
+            if name == self.settings.clusters.real_node_cluster:
+                return True
+            (self.cluster_dir(name) / _CONFIG_HASH).write_text(self.config_hash(name) + "\n")
+            return False
+        return recorded != self.config_hash(name)
 
     # -- observing -----------------------------------------------------------------------
     def exists(self, name: str) -> bool:
@@ -242,12 +309,19 @@ class Clusters:
                 f"block is {port - PORT_ROLES.index(role)}+{len(PORT_ROLES) - 1}) in shipyard.toml",
             )
 
-    def ensure(self, spec: ClusterSpec) -> None:
+    def ensure(self, spec: ClusterSpec, kwok_nodes: int | None = None) -> None:
+        """The cluster running with ``kwok_nodes`` simulated nodes (default: the setting)."""
         name = spec.name
         with self.progress.step(f"cluster {name} {self.address(name)}") as step:
             config = self.config_file(name)
             config.parent.mkdir(parents=True, exist_ok=True)
             config.write_text(self.render_config(name))
+            if self.exists(name) and self._outdated(name):
+                self.progress.warn(
+                    f"cluster {name} was created with other settings; creating it again "
+                    "(its workloads are lost)"
+                )
+                self.delete(name)
             status = self.status(spec)
             if status.state == "running":
                 step.skip(f"running, {status.nodes_ready} node(s) ready")
@@ -259,9 +333,14 @@ class Clusters:
             else:
                 self._repair(spec, status)
                 step.detail("started" if status.state == "stopped" else "repaired")
-            self._ensure_nodes(name)
+            if name == self.settings.clusters.real_node_cluster:
+                if kwok_nodes is not None:
+                    self.scale_kwok(name, kwok_nodes)
+            else:
+                self._ensure_nodes(name)
 
     def _create(self, name: str) -> None:
+        (self.cluster_dir(name) / _CONFIG_HASH).unlink(missing_ok=True)
         self._kwokctl(
             name,
             "--config",
@@ -273,6 +352,7 @@ class Clusters:
             "--kubeconfig",
             str(self.paths.etc / "kwokctl-throwaway.kubeconfig"),
         )
+        (self.cluster_dir(name) / _CONFIG_HASH).write_text(self.config_hash(name) + "\n")
 
     def _repair(self, spec: ClusterSpec, status: ClusterStatus) -> None:
         name = spec.name
@@ -314,6 +394,31 @@ class Clusters:
                 raise PlatformError(
                     f"cluster {name}",
                     f"only {ready} of {want} nodes became Ready in 60 s",
+                    hint=f"kwok controller log: {self.cluster_dir(name) / 'logs'}",
+                )
+            time.sleep(0.2)
+
+    def scale_kwok(self, name: str, want: int) -> None:
+        """Exactly ``want`` simulated nodes beside the real one (0 when the real node runs),
+        all Ready. kwokctl's scaling touches only the nodes it created."""
+        reader = self.adapters.reader(*self.admin(name))
+        deadline = time.monotonic() + 60
+        scaled = False
+        while True:
+            try:
+                kwok = [n for n in reader.node_list() if n.kind == "kwok"]
+            except EnvironmentProblem:
+                kwok = []
+            if len(kwok) == want and all(n.ready for n in kwok):
+                return
+            if not scaled:
+                self._kwokctl(name, "scale", "node", "--replicas", str(want))
+                scaled = True
+                continue
+            if time.monotonic() > deadline:
+                raise PlatformError(
+                    f"cluster {name}",
+                    f"{len(kwok)} simulated nodes, not {want} Ready ones, after 60 s",
                     hint=f"kwok controller log: {self.cluster_dir(name) / 'logs'}",
                 )
             time.sleep(0.2)

@@ -9,13 +9,21 @@ the fakes from ``tests/fakes`` instead, which expect exact command lines.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from shipyard.adapters import daemon, net, process
 from shipyard.adapters.daemon import ProcInfo
+from shipyard.adapters.host import HostSystem
 from shipyard.adapters.kube import IssuedToken, KubeApi, NodeState
+from shipyard.adapters.kubeview import (
+    ClusterView,
+    DeploymentView,
+    EventView,
+    NodeInfo,
+    PodView,
+)
 from shipyard.adapters.process import Completed
 from shipyard.adapters.registry import OciRegistry
 
@@ -23,9 +31,12 @@ __all__ = [
     "Adapters",
     "Completed",
     "Daemons",
+    "Host",
     "IssuedToken",
     "KubeClient",
+    "KubeReader",
     "Network",
+    "NodeInfo",
     "NodeState",
     "ProcInfo",
     "RegistryClient",
@@ -103,8 +114,75 @@ class KubeClient(Protocol):
     def nodes(self) -> list[NodeState]: ...
 
 
+class KubeReader(Protocol):
+    """Read-only views for status (node kinds) and for explaining a rollout."""
+
+    def node_list(self) -> list[NodeInfo]: ...
+
+    def deployment(self, namespace: str, name: str) -> DeploymentView | None: ...
+
+    def pods(self, namespace: str, selector: dict[str, str]) -> list[PodView]: ...
+
+    def events(self, namespace: str) -> list[EventView]: ...
+
+
+class Host(Protocol):
+    """The kernel interfaces a real node changes (see :mod:`shipyard.adapters.host`)."""
+
+    run_dir: Path
+
+    def is_root(self) -> bool: ...
+
+    def filesystems(self) -> set[str]: ...
+
+    def primary_ipv4(self) -> str | None: ...
+
+    def routes(self) -> list[tuple[str, int]]: ...
+
+    def read_sysctl(self, key: str) -> str | None: ...
+
+    def write_sysctl(self, key: str, value: str) -> bool: ...
+
+    def mounts(self) -> list[str]: ...
+
+    def unmount(self, path: str) -> bool: ...
+
+    def links(self) -> list[str]: ...
+
+    def link_master(self, name: str) -> str | None: ...
+
+    def delete_link(self, name: str) -> bool: ...
+
+    def iptables_save(self, family: Literal[4, 6]) -> str: ...
+
+    def iptables(self, family: Literal[4, 6], args: Sequence[str]) -> bool: ...
+
+    def cgroup_hierarchies(self) -> list[Path]: ...
+
+    def make_cgroup(self, path: Path) -> None: ...
+
+    def cgroup_pids(self, path: Path) -> list[int]: ...
+
+    def remove_cgroup(self, path: Path) -> bool: ...
+
+    def kill(self, pid: int) -> None: ...
+
+    def path_exists(self, path: Path) -> bool: ...
+
+    def list_dir(self, path: Path) -> list[str]: ...
+
+    def link_target(self, path: Path) -> str | None: ...
+
+    def remove_path(self, path: Path) -> bool: ...
+
+
 RegistryFactory = Callable[[str, bool, str, str], RegistryClient]  # address, secure, user, pw
 KubeFactory = Callable[[Path, str], KubeClient]  # kubeconfig, context
+ReaderFactory = Callable[[Path, str], KubeReader]  # kubeconfig, context
+
+
+def _reader(kubeconfig: Path, context: str) -> KubeReader:
+    return ClusterView(kubeconfig, context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +192,9 @@ class Adapters:
     net: Network
     registry: RegistryFactory
     kube: KubeFactory
+    # The real node's needs; defaulted so that code which never runs a node need not wire them.
+    reader: ReaderFactory = _reader
+    host: Host = field(default_factory=HostSystem)
 
 
 def _registry(address: str, secure: bool, username: str, password: str) -> RegistryClient:

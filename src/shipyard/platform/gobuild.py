@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 from shipyard.adapters.process import CommandFailed
-from shipyard.platform.catalog import GoInstall, KubeBuild, Tool
+from shipyard.platform.catalog import GoInstall, GoSource, KubeBuild, Tool
 from shipyard.platform.deps import Runner
 from shipyard.platform.errors import BuildFailed
 from shipyard.platform.paths import PlatformPaths
@@ -100,6 +101,8 @@ class GoBuilder:
             self._install(tool, recipe, out)
         elif isinstance(recipe, KubeBuild):
             self._kube(tool, recipe, out)
+        elif isinstance(recipe, GoSource):
+            self._source(tool, recipe, out)
         else:  # pragma: no cover - the installer routes apt tools elsewhere
             raise TypeError(f"{tool.name} is not a Go tool")
 
@@ -110,6 +113,19 @@ class GoBuilder:
             argv += ["-tags", ",".join(recipe.tags)]
         argv += [f"{pkg}@{tool.version}" for pkg in recipe.packages]
         self._go(tool, argv, self.paths.cache, {"GOBIN": str(out)})
+
+    def _source(self, tool: Tool, recipe: GoSource, out: Path) -> None:
+        """Copy the program's files out of the package (which may be read-only) and build."""
+        src = Path(__file__).parent / recipe.directory
+        work = self.paths.builds / f"{tool.name}-{tool.version}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        for item in src.iterdir():
+            if item.suffix == ".go" or item.name == "go.mod":
+                shutil.copyfile(item, work / item.name)
+        ldflags = " ".join(["-s", "-w", recipe.ldflags.format(version=tool.version)]).strip()
+        argv = ["go", "build", "-trimpath", "-ldflags", ldflags]
+        self._go(tool, [*argv, "-o", str(out / tool.binaries[0]), "."], work, {})
 
     def wrapper(self, tool: Tool, kube_version: str) -> Path:
         """The wrapper module for ``kube_version`` (created once, then reused)."""

@@ -56,6 +56,8 @@ def binary(paths: PlatformPaths, tool: Tool, name: str | None = None) -> Path:
     """Where ``tool``'s binary ``name`` (default: its first) lives or would live."""
     name = name or tool.binaries[0]
     if isinstance(tool.recipe, Apt):
+        if tool.recipe.bindir:
+            return Path(tool.recipe.bindir) / name
         found = _which(name)
         return Path(found) if found else Path("/usr/bin") / name
     return paths.tool_dir(tool.name, tool.version) / name
@@ -82,7 +84,8 @@ class Installer:
             return ToolStatus(tool.name, tool.version, "missing", str(main.parent), "not built")
         for name in tool.binaries:
             path = binary(self.paths, tool, name)
-            if not path.is_file() or (tool.is_apt and _which(name) is None):
+            on_path = isinstance(tool.recipe, Apt) and not tool.recipe.bindir
+            if not path.is_file() or (on_path and _which(name) is None):
                 return ToolStatus(tool.name, tool.version, "missing", str(path), f"no {name}")
             if not os.access(path, os.X_OK):
                 return ToolStatus(tool.name, tool.version, "broken", str(path), "not executable")

@@ -9,6 +9,11 @@ ports and files, so ``up`` and ``down`` hold an exclusive lock on the state dire
 ``down`` stops what Shipyard started, found through its own records (the registry's PID
 record, kwokctl's PID files), then scans for anything left running from Shipyard's
 directories; it keeps the data unless ``purge`` is set.
+
+The real node (:mod:`shipyard.platform.node`) is optional by nature: a host that cannot run
+it (not root, no overlayfs, a node tool that does not build, a kubelet that does not start)
+gets simulated nodes in that cluster and one line saying why, and ``up`` carries on. ``down``
+stops the node first (its kubelet talks to the API server) and restores the host.
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ from shipyard.platform.catalog import Tool, default_tools
 from shipyard.platform.clusters import Clusters
 from shipyard.platform.context import Platform
 from shipyard.platform.deps import ProcInfo
+from shipyard.platform.errors import PlatformError
 from shipyard.platform.images import ImageBuilder
 from shipyard.platform.install import Installer, ToolStatus
+from shipyard.platform.node.service import RealNode, node_tools
 from shipyard.platform.registry_service import RegistryService, config_file
 from shipyard.platform.toolenv import write_tool_configs
 from shipyard.platform.topology import CLUSTERS, ENVIRONMENTS
@@ -50,7 +57,7 @@ def exclusive(platform: Platform) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def needed_tools(platform: Platform) -> tuple[Tool, ...]:
+def base_tools(platform: Platform) -> tuple[Tool, ...]:
     s = platform.settings
     skip: set[str] = set()
     if not s.registry.embedded:
@@ -58,6 +65,16 @@ def needed_tools(platform: Platform) -> tuple[Tool, ...]:
     if not s.embedded_clusters:
         skip.update(_CLUSTER_TOOLS)
     return tuple(t for t in default_tools() if t.name not in skip)
+
+
+def needed_tools(platform: Platform) -> tuple[Tool, ...]:
+    """What ``up`` installs: the base tools, and the node's when a cluster gets a real node."""
+    extra = node_tools() if real_node(platform).cluster else ()
+    return base_tools(platform) + extra
+
+
+def real_node(platform: Platform) -> RealNode:
+    return RealNode(platform, clusters(platform))
 
 
 def registry_service(platform: Platform) -> RegistryService:
@@ -81,9 +98,16 @@ def install(platform: Platform, tools: tuple[Tool, ...]) -> list[ToolStatus]:
 
 def up(platform: Platform) -> None:
     with exclusive(platform):
-        Installer(platform.paths, platform.adapters.run, platform.progress).ensure(
-            needed_tools(platform)
-        )
+        installer = Installer(platform.paths, platform.adapters.run, platform.progress)
+        installer.ensure(base_tools(platform))
+        node = real_node(platform)
+        node_cluster = node.cluster
+        why_not = node.why_not() if node_cluster else None
+        if node_cluster and why_not is None:
+            try:
+                installer.ensure(node_tools())
+            except PlatformError as exc:
+                why_not = exc.message.splitlines()[0]
         write_tool_configs(platform.paths, platform.target)
         registry_service(platform).ensure()
         ImageBuilder(
@@ -98,6 +122,13 @@ def up(platform: Platform) -> None:
             kwok = clusters(platform)
             for spec in CLUSTERS:
                 kwok.ensure(spec)
+            if node_cluster:
+                # The simulated nodes leave first, so that nothing (CoreDNS included) lands
+                # on them while the real node starts; they come back if it cannot.
+                if why_not is None:
+                    kwok.scale_kwok(node_cluster, 0)
+                if not node.ensure(node_cluster, why_not):
+                    kwok.scale_kwok(node_cluster, platform.settings.clusters.nodes)
             AccessSetup(platform.paths, kwok, platform.adapters, platform.progress).ensure()
         else:
             _check_external(platform)
@@ -130,6 +161,11 @@ class DownReport:
 def down(platform: Platform, purge: bool = False) -> DownReport:
     report = DownReport()
     with exclusive(platform):
+        with platform.progress.step("real node") as step:
+            if real_node(platform).stop():
+                report.stopped.append("real node")
+            else:
+                step.skip("not running")
         kwok = clusters(platform)
         for spec in CLUSTERS:
             with platform.progress.step(f"cluster {spec.name}") as step:
@@ -157,9 +193,11 @@ def leftovers(platform: Platform) -> list[ProcInfo]:
     """Processes still running from Shipyard's directories (cluster parts, our registry)."""
     registry_conf = str(config_file(platform.paths))
     kwok_dir = str(platform.paths.kwok_workdir)
-    return platform.adapters.daemons.find(
+    found = platform.adapters.daemons.find(
         lambda p: any(kwok_dir in a or a == registry_conf for a in p.argv)
     )
+    seen = {p.pid for p in found}
+    return found + [p for p in real_node(platform).processes() if p.pid not in seen]
 
 
 def _purge(platform: Platform, report: DownReport) -> None:

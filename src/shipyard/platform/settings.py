@@ -1,7 +1,8 @@
 """Platform settings: one TOML file plus ``SHIPYARD_*`` environment variables, validated.
 
 With no file and no variables the embedded defaults apply: a registry on 127.0.0.1:5000 and two
-kwok clusters on loopback. A user who has their own parts points Shipyard at them: a registry
+clusters on loopback, devtest with one real node (``clusters.node_kind``, ``clusters.real_node``)
+and prod with simulated ones. A user who has their own parts points Shipyard at them: a registry
 URL with credentials, a kubeconfig with one context (and namespace) per environment.
 
 The schema is a table (:data:`FIELDS`), not hand-written checks: each key has a kind, a default
@@ -51,6 +52,12 @@ class ClusterSettings:
     node_kind: str
     nodes: int
     ports: Mapping[str, int]  # cluster name -> API server port
+    real_node: str = "devtest"
+
+    @property
+    def real_node_cluster(self) -> str | None:
+        """The cluster that should get the real node, or None when every node is simulated."""
+        return self.real_node if self.node_kind == "kubelet" else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +211,7 @@ def _build(values: Mapping[str, Any], source: Path | None, origins: dict[str, st
         ),
         clusters=ClusterSettings(
             node_kind=values["clusters.node_kind"],
+            real_node=values["clusters.real_node"],
             nodes=values["clusters.nodes"],
             ports={
                 "devtest": values["clusters.devtest_port"],

@@ -16,7 +16,10 @@ from shipyard.platform.topology import ENVIRONMENT_NAMES
 
 Kind = Literal["str", "int", "bool", "port", "secret", "path", "choice", "list"]
 BASE_IMAGE_NAMES = ("python",)
-NODE_KINDS = ("kwok",)  # "kubelet" (a real node with containerd in devtest) comes later
+# "kubelet": one cluster (clusters.real_node) gets one real node, the other keeps simulated
+# ones; "kwok": every node is simulated. A host that cannot run a real node falls back to kwok.
+NODE_KINDS = ("kubelet", "kwok")
+CLUSTER_NAMES = ("devtest", "prod")
 
 
 class Secret:
@@ -71,7 +74,20 @@ FIELDS: tuple[Field, ...] = (
     Field("registry.username", "str", "", "user name for the external registry"),
     Field("registry.password", "secret", Secret(), "password or token for the external registry"),
     Field("registry.port", "port", 5000, "loopback port of the embedded registry"),
-    Field("clusters.node_kind", "choice", "kwok", "how nodes are simulated", choices=NODE_KINDS),
+    Field(
+        "clusters.node_kind",
+        "choice",
+        "kubelet",
+        "kubelet: one real node (kubelet, containerd) in clusters.real_node; kwok: all simulated",
+        choices=NODE_KINDS,
+    ),
+    Field(
+        "clusters.real_node",
+        "choice",
+        "devtest",
+        "the cluster that gets the machine's one real node",
+        choices=CLUSTER_NAMES,
+    ),
     Field("clusters.nodes", "int", 2, "nodes per embedded cluster", low=1, high=20),
     Field("clusters.devtest_port", "port", 16443, "API server port of devtest (6 ports from it)"),
     Field("clusters.prod_port", "port", 16453, "API server port of prod (6 ports from it)"),

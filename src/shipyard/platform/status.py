@@ -13,11 +13,13 @@ from typing import Any
 
 from shipyard.domain.diagnostics import EnvironmentProblem
 from shipyard.platform import rbac
-from shipyard.platform.catalog import TOOLS
+from shipyard.platform.catalog import default_tools
 from shipyard.platform.context import Platform
+from shipyard.platform.deps import NodeInfo
 from shipyard.platform.images import base_image
 from shipyard.platform.install import Installer
-from shipyard.platform.lifecycle import clusters, leftovers, registry_service
+from shipyard.platform.lifecycle import clusters, leftovers, real_node, registry_service
+from shipyard.platform.node.service import node_tools
 from shipyard.platform.topology import CLUSTERS, ENVIRONMENTS
 
 
@@ -39,7 +41,8 @@ def collect(platform: Platform, *, probe_tools: bool = True) -> dict[str, Any]:
     }
     if probe_tools:
         installer = Installer(platform.paths, platform.adapters.run, platform.progress)
-        report["tools"] = [installer.check(t).as_json() for t in TOOLS if t.default]
+        extra = node_tools() if real_node(platform).cluster else ()
+        report["tools"] = [installer.check(t).as_json() for t in (*default_tools(), *extra)]
     reg = registry_service(platform).status()
     report["registry"] = reg.as_json() | {"target": platform.target.as_json()}
     report["images"] = _images(platform, reg.state in ("running", "external"))
@@ -70,10 +73,48 @@ def _images(platform: Platform, reachable: bool) -> list[dict[str, Any]]:
 
 
 def _clusters(platform: Platform) -> list[dict[str, Any]]:
+    """Each cluster, its nodes with their kind (``kubelet`` real, ``kwok`` simulated) and,
+    for the cluster meant to have the real node, that node's processes or why it has none."""
     if not platform.settings.embedded_clusters:
         return []
     kwok = clusters(platform)
-    return [kwok.status(spec).as_json() for spec in CLUSTERS]
+    node = real_node(platform)
+    found = []
+    for spec in CLUSTERS:
+        cluster = kwok.status(spec)
+        entry = cluster.as_json()
+        entry["nodes"] = []
+        notes = []
+        if entry["state"] == "running":
+            try:
+                infos = platform.adapters.reader(*kwok.admin(spec.name)).node_list()
+            except EnvironmentProblem:
+                infos = []
+            entry["nodes"] = [n.as_json() for n in infos]
+            notes += _node_summary(infos)
+        if spec.name == node.cluster:
+            real = node.status()
+            entry["real_node"] = real.as_json()
+            entry["pids"] = cluster.pids | {f"node {k}": v for k, v in real.pids.items()}
+            if real.state == "simulated":
+                notes.append(f"no real node: {real.detail}")
+            elif real.state != "running":
+                notes.append(f"real node {real.state}")
+        entry["detail"] = "; ".join(n for n in (cluster.detail, *notes) if n)
+        found.append(entry)
+    return found
+
+
+def _node_summary(infos: list[NodeInfo]) -> list[str]:
+    parts = []
+    for kind in ("kubelet", "kwok"):
+        mine = [n for n in infos if n.kind == kind]
+        if not mine:
+            continue
+        names = ", ".join(f"{n.name}{'' if n.ready else ' NotReady'}" for n in mine)
+        label = "real" if kind == "kubelet" else "simulated"
+        parts.append(f"{label}: {names}" if kind == "kubelet" else f"{label}: {len(mine)}")
+    return parts
 
 
 def _environments(platform: Platform, cluster_states: list[dict[str, Any]]) -> list[dict[str, Any]]:

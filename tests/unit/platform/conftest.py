@@ -14,6 +14,7 @@ from shipyard.platform.progress import Recorder
 from tests.fakes.kube_api import FakeCluster, FakeKubeFactory
 from tests.fakes.oci_registry import FakeRegistry
 from tests.fakes.platform_commands import FakeDaemons, FakeNetwork, FakeRunner
+from tests.unit.platform.fake_host import FakeHost
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Fakes:
         default_factory=lambda: {"devtest": FakeCluster(), "prod": FakeCluster()}
     )
     registry_logins: list[tuple[str, bool, str, str]] = field(default_factory=list)
+    host: FakeHost | None = None  # set by the fixture: a machine under a temporary root
 
     def adapters(self) -> Adapters:
         def registry(address: str, secure: bool, user: str, password: str) -> FakeRegistry:
@@ -38,6 +40,7 @@ class Fakes:
             net=self.net,
             registry=registry,
             kube=FakeKubeFactory(self.clusters),
+            **({"host": self.host} if self.host is not None else {}),
         )
 
 
@@ -51,12 +54,14 @@ def home(tmp_path: Path) -> dict[str, str]:
         "XDG_STATE_HOME": str(tmp_path / "state"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "PATH": "/usr/bin:/bin",
+        # Simulated nodes unless a test asks for the real one (tests/unit/platform/node).
+        "SHIPYARD_CLUSTERS_NODE_KIND": "kwok",
     }
 
 
 @pytest.fixture
-def fakes() -> Fakes:
-    return Fakes()
+def fakes(tmp_path: Path) -> Fakes:
+    return Fakes(host=FakeHost(tmp_path / "host"))
 
 
 @pytest.fixture

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shipyard.platform.catalog import TOOLS, Apt, GoInstall, KubeBuild, default_tools, owner_of
+from shipyard.platform.catalog import (
+    TOOLS,
+    Apt,
+    GoInstall,
+    GoSource,
+    KubeBuild,
+    default_tools,
+    owner_of,
+)
 from shipyard.platform.paths import PlatformPaths
 
 
@@ -27,7 +35,24 @@ def test_versions_are_pinned() -> None:
 def test_every_recipe_kind_is_used_and_later_tools_are_opt_in() -> None:
     kinds = {type(t.recipe) for t in default_tools()}
     assert kinds == {Apt, GoInstall, KubeBuild}
-    assert {t.name for t in TOOLS if not t.default} == {"syft", "osv-scanner"}
+    node = {"kubelet", "containerd", "coredns", "crictl", "pause", "cni-plugins", "iptables"}
+    assert {t.name for t in TOOLS if not t.default} == {"syft", "osv-scanner", *node}
+    assert {type(t.recipe) for t in TOOLS} == {Apt, GoInstall, KubeBuild, GoSource}
+
+
+def test_the_real_node_is_built_from_the_control_planes_module_and_pinned() -> None:
+    kubelet = owner_of("kube-proxy")
+    assert isinstance(kubelet.recipe, KubeBuild)
+    assert kubelet.version == kubelet.recipe.kube_version == owner_of("kube-apiserver").version
+    containerd = owner_of("containerd-shim-runc-v2")
+    assert containerd.version == "v2.4.2"
+    assert isinstance(containerd.recipe, GoInstall)
+    assert "no_btrfs" in containerd.recipe.tags
+    assert owner_of("coredns").version == "v1.15.0"
+    pause = owner_of("pause")
+    assert isinstance(pause.recipe, GoSource)
+    source = Path(__file__).parents[3] / "src/shipyard/platform" / pause.recipe.directory
+    assert (source / "main.go").is_file() and (source / "go.mod").is_file()
 
 
 def test_etcd_comes_from_the_kubernetes_module_graph() -> None:

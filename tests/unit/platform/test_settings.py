@@ -31,7 +31,8 @@ def test_no_settings_means_the_embedded_defaults(tmp_path: Path) -> None:
     assert s.embedded_clusters and s.clusters.ports == {"devtest": 16443, "prod": 16453}
     assert s.environments["production"].namespace == "production"
     assert s.base_images == ("python",)
-    assert s.clusters.node_kind == "kwok"
+    assert s.clusters.node_kind == "kubelet" and s.clusters.real_node == "devtest"
+    assert s.clusters.real_node_cluster == "devtest"
 
 
 def test_the_file_then_the_environment(tmp_path: Path) -> None:

@@ -1,0 +1,3 @@
+module shipyard.local/pause
+
+go 1.26
