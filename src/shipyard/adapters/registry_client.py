@@ -34,3 +34,22 @@ class OciRegistries:
 
     def tags(self, endpoint: RegistryEndpoint, repo: str) -> list[str]:
         return self._client(endpoint).tags(repo)
+
+    def repositories(self, endpoint: RegistryEndpoint, limit: int = 10_000) -> list[str]:
+        """Every repository the registry lists (``GET /v2/_catalog``), for audits such as
+        "no ``latest`` tag anywhere". Uses the client's authenticated request."""
+        resp = self._client(endpoint)._request(  # same package: reuse its auth handling
+            "GET", f"/v2/_catalog?n={limit}", scope="registry:catalog:*"
+        )
+        if resp.status_code != 200:
+            return []
+        return sorted(resp.json().get("repositories") or [])
+
+    def latest_tags(self, endpoint: RegistryEndpoint) -> list[str]:
+        """``repo:latest`` for every repository that holds a ``latest`` tag (any case)."""
+        return [
+            f"{repo}:{tag}"
+            for repo in self.repositories(endpoint)
+            for tag in self.tags(endpoint, repo)
+            if tag.casefold() == "latest"
+        ]

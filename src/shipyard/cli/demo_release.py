@@ -40,11 +40,13 @@ from rich.markup import escape
 from shipyard.adapters.git import GitCli
 from shipyard.adapters.gitwrite import GitWorkspace
 from shipyard.adapters.registry import OciRegistry
+from shipyard.adapters.registry_client import OciRegistries
 from shipyard.cli.build_record import build_record_json, print_build_record
 from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
 from shipyard.domain.diagnostics import EnvironmentProblem, ShipyardError
 from shipyard.domain.events import NewBranch
+from shipyard.flow.connections import RegistryEndpoint
 from shipyard.flow.planner import describe_event, plan_event
 from shipyard.flow.run.spec import RunRequest
 from shipyard.flow.run.status import Status
@@ -72,7 +74,7 @@ class ReleaseDemo:
     chart_digest: str = ""
     registry_image_digest: str | None = None
     registry_chart_digest: str | None = None
-    latest: list[str] = field(default_factory=list)  # repositories holding a `latest` tag
+    latest: list[str] = field(default_factory=list)  # repo:latest found in the registry
     record: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -248,9 +250,11 @@ def _check(platform: Platform, store: Any, run: Any) -> ReleaseDemo:
     images = [i for i in record["images"] if i["name"] == SERVICE]
     charts = [c for c in record["charts"] if c["name"] == SERVICE]
     client = _registry(platform)
-    latest = [
-        repo for repo in _catalog(client) if "latest" in (t.casefold() for t in client.tags(repo))
-    ]
+    target = platform.target
+    endpoint = RegistryEndpoint(
+        target.address, target.secure, target.username, target.password.reveal()
+    )
+    latest = OciRegistries().latest_tags(endpoint)
     return ReleaseDemo(
         run_id=run.id,
         status=str(run.status),
@@ -263,14 +267,6 @@ def _check(platform: Platform, store: Any, run: Any) -> ReleaseDemo:
         latest=latest,
         record=record,
     )
-
-
-def _catalog(client: OciRegistry) -> list[str]:
-    import httpx2
-
-    with httpx2.Client(timeout=10, trust_env=False) as http:
-        resp = http.get(f"{client.base_url}/v2/_catalog", params={"n": 1000})
-    return list(resp.json().get("repositories") or []) if resp.status_code == 200 else []
 
 
 def print_outcome(say: Console, demo: ReleaseDemo) -> None:

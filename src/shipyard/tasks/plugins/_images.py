@@ -23,6 +23,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from shipyard.config.tasks import NO_LATEST
 from shipyard.flow.builds import (
     BuildSpec,
     ContainerSpec,
@@ -236,7 +237,4 @@ def exit_message(result: ToolExit, image: str) -> str:
 
 def refuse_include_latest(inputs: Mapping[str, str]) -> None:
     if inputs.get("includeLatestTag", "").strip().lower() == "true":
-        raise StepFailed(
-            "includeLatestTag: true is refused: Shipyard never builds, tags or pushes "
-            "`latest`; tag with the version from the branch, e.g. $(Build.SourceBranchName)"
-        )
+        raise StepFailed(f"includeLatestTag: true is refused: {NO_LATEST}")
