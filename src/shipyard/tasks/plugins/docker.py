@@ -92,7 +92,11 @@ class Docker1:
         name = inputs.get("imageName", "").strip()
         if not name:
             raise StepFailed("imageName is required")
-        return [name.lower() if _flag(inputs, "enforceDockerNamingConvention", True) else name]
+        if _flag(inputs, "enforceDockerNamingConvention", True):
+            # the repository part only: a tag may be mixed case (v1.0.2-RC1)
+            head, sep, tail = name.rpartition(":")
+            name = f"{head.lower()}{sep}{tail}" if sep and "/" not in tail else name.lower()
+        return [name]
 
     def _endpoint_names(self, inputs: Mapping[str, str]) -> list[str]:
         if inputs.get("containerregistrytype", "").strip() == "Container Registry":

@@ -61,6 +61,11 @@ def test_docker1_builds_the_test_runner_with_the_registry_and_base_image(
     assert state["images"]["127.0.0.1:5000/staging/delivery:x-test"]["id"] == IMAGE_ID
 
 
+def test_the_naming_convention_lowercases_the_repository_not_the_tag(ctx: BuildContext) -> None:
+    plugin("Docker", 1).run(ctx, {**BUILD_TEST, "imageName": "Staging/Delivery:v1.0.2-RC1"})
+    assert ctx.toolbox.image_tools.built[0].tags == ("127.0.0.1:5000/staging/delivery:v1.0.2-RC1",)
+
+
 def test_a_build_argument_given_by_the_step_wins_over_the_platform(ctx: BuildContext) -> None:
     inputs = {**BUILD_TEST, "arguments": "--build-arg BASE_IMAGE=other:1 --build-arg A=b"}
     plugin("Docker", 1).run(ctx, inputs)
