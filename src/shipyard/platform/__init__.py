@@ -10,6 +10,8 @@ loads the settings of the current process, which is cheap):
 - :func:`environment` -> :class:`EnvironmentRef`: kubeconfig path, context, namespace, cluster
   of ``dev``, ``qa``, ``staging`` or ``production``.
 - :func:`binary` -> the path of a pinned tool (``binary("helm")``, ``binary("kubectl")``).
+- :func:`explain_rollout` -> :class:`RolloutReport`: why a Deployment of an environment is
+  not ready (which pod, container, probe or image), read with that environment's identity.
 - :func:`up`, :func:`down`, ``status.collect``: what ``shipyard platform`` runs.
 """
 
@@ -18,12 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipyard.platform import lifecycle, status
+from shipyard.platform import lifecycle, rollout, status
 from shipyard.platform.catalog import owner_of
 from shipyard.platform.context import Platform
 from shipyard.platform.install import binary as _binary
 from shipyard.platform.lifecycle import DownReport
 from shipyard.platform.progress import Progress, Recorder
+from shipyard.platform.rollout import RolloutReport
 from shipyard.platform.toolenv import RegistryTarget
 from shipyard.platform.topology import ENVIRONMENT_NAMES
 from shipyard.platform.topology import environment as _environment
@@ -36,9 +39,11 @@ __all__ = [
     "Progress",
     "Recorder",
     "RegistryTarget",
+    "RolloutReport",
     "binary",
     "down",
     "environment",
+    "explain_rollout",
     "load",
     "registry",
     "status",
@@ -110,3 +115,17 @@ def up(platform: Platform | None = None) -> Platform:
 
 def down(platform: Platform | None = None, purge: bool = False) -> DownReport:
     return lifecycle.down(platform or load(), purge=purge)
+
+
+def explain_rollout(
+    environment_name: str, deployment: str, platform: Platform | None = None
+) -> RolloutReport:
+    """Why ``deployment`` in an environment is not (yet) ready: one line per pod problem.
+
+    Reads with the environment's own context (its deployer may read Deployments, Pods and
+    Events of its namespace), so a deploy step can call it after a failed ``helm --wait``.
+    """
+    p = platform or load()
+    env = environment(environment_name, p)
+    reader = p.adapters.reader(env.kubeconfig, env.context)
+    return rollout.diagnose(reader, env.namespace, deployment)

@@ -40,10 +40,16 @@ spec:
         runAsNonRoot: true
         runAsUser: 1000
         seccompProfile: {type: RuntimeDefault}
+      terminationGracePeriodSeconds: 2
       containers:
         - name: hello
           image: {{ .Values.image | quote }}
+          # devtest's pods really run (a real node): serve something, and say when ready
+          command: ["python3", "-m", "http.server", "8080"]
           ports: [{containerPort: 8080}]
+          readinessProbe:
+            httpGet: {path: /, port: 8080}
+            periodSeconds: 1
           securityContext:
             allowPrivilegeEscalation: false
             capabilities: {drop: [ALL]}
