@@ -429,8 +429,19 @@ class ImageBuilder(Protocol):
 
     def tag(self, image: str, tags: Sequence[str], run: StepRunner) -> None: ...
 
-    def push(self, image: str, dest: RegistryEndpoint, workdir: Path, run: StepRunner) -> str:
-        """Push ``image`` (a fully qualified name) to ``dest``; returns the manifest digest."""
+    def push(
+        self,
+        image: str,
+        dest: RegistryEndpoint,
+        workdir: Path,
+        run: StepRunner,
+        *,
+        source: str = "",
+    ) -> str:
+        """Push to ``image`` (a fully qualified name) at ``dest``; returns the manifest digest.
+
+        ``source`` is the local image to send (its id; ``image`` by default): pinned so that
+        a tag another job moved meanwhile cannot change what is pushed."""
         ...
 
     def image_id(self, image: str) -> str | None:

@@ -145,21 +145,30 @@ class Buildah:
         check_exit(run([self.binary, "tag", image, *tags], env=self.env), "buildah tag")
 
     def push_argv(
-        self, image: str, dest: RegistryEndpoint, digest: Path, auth: Path | None
+        self, image: str, dest: RegistryEndpoint, digest: Path, auth: Path | None, source: str = ""
     ) -> list[str]:
         argv = [self.binary, "push", "--digestfile", str(digest)]
         if not dest.secure:
             argv.append("--tls-verify=false")
         if auth is not None:
             argv += ["--authfile", str(auth)]
-        return [*argv, image, f"docker://{image}"]
+        return [*argv, source or image, f"docker://{image}"]
 
-    def push(self, image: str, dest: RegistryEndpoint, workdir: Path, run: StepRunner) -> str:
+    def push(
+        self,
+        image: str,
+        dest: RegistryEndpoint,
+        workdir: Path,
+        run: StepRunner,
+        *,
+        source: str = "",
+    ) -> str:
         workdir.mkdir(parents=True, exist_ok=True)
         digest_file = workdir / "digest"
         digest_file.unlink(missing_ok=True)
         with auth_file(dest, workdir) as auth:
-            result = run(self.push_argv(image, dest, digest_file, auth), env=self.env)
+            argv = self.push_argv(image, dest, digest_file, auth, source)
+            result = run(argv, env=self.env)
         check_exit(result, f"buildah push {image}")
         digest = digest_file.read_text().strip() if digest_file.is_file() else ""
         if not digest.startswith("sha256:"):

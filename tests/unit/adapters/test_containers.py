@@ -123,8 +123,9 @@ def test_push_records_the_digest_and_keeps_credentials_off_the_command_line(tmp_
     argv = run.calls[0]["argv"]
     assert "--tls-verify=false" in argv and "--authfile" not in argv
     assert argv[-1] == "docker://127.0.0.1:5000/staging/delivery:v1.0.2"
-    builder.push("r.example/staging/delivery:v1", SECURE, tmp_path, run)
+    builder.push("r.example/staging/delivery:v1", SECURE, tmp_path, run, source=IID)
     argv = run.calls[1]["argv"]
+    assert argv[-2:] == [IID, "docker://r.example/staging/delivery:v1"]
     assert "--tls-verify=false" not in argv
     assert not any("pw-secret" in a for a in argv)
     (auth,) = run.seen_auth

@@ -157,7 +157,9 @@ def push(ctx: TaskContext, name: ImageName, endpoint: RegistryEndpoint) -> str:
             f"there is no image {image} on this machine to push",
             hint="build it in an earlier step of the same job",
         )
-    digest = tools.images().push(image, endpoint, workdir(ctx, "push"), LoggedRunner(ctx))
+    digest = tools.images().push(
+        image, endpoint, workdir(ctx, "push"), LoggedRunner(ctx), source=image_id
+    )
     state.images.setdefault(image, {"id": image_id}).update(digest=digest, pushed=True)
     state.save()
     ctx.log(f"Pushed {image}@{digest}")

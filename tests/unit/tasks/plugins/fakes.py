@@ -31,6 +31,7 @@ CHART_DIGEST = "sha256:" + "3" * 64
 class FakeImages:
     built: list[BuildSpec] = field(default_factory=list)
     pushed: list[tuple[str, RegistryEndpoint]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
     tagged: list[tuple[str, list[str]]] = field(default_factory=list)
     archives: list[tuple[str, Path]] = field(default_factory=list)
     local: dict[str, str] = field(default_factory=dict)
@@ -47,8 +48,17 @@ class FakeImages:
     def tag(self, image: str, tags: Sequence[str], run: StepRunner) -> None:
         self.tagged.append((image, list(tags)))
 
-    def push(self, image: str, dest: RegistryEndpoint, workdir: Path, run: StepRunner) -> str:
+    def push(
+        self,
+        image: str,
+        dest: RegistryEndpoint,
+        workdir: Path,
+        run: StepRunner,
+        *,
+        source: str = "",
+    ) -> str:
         self.pushed.append((image, dest))
+        self.sources.append(source)
         return DIGEST
 
     def image_id(self, image: str) -> str | None:

@@ -198,6 +198,7 @@ def test_push_sends_the_built_image_and_records_its_digest(ctx: BuildContext) ->
     outcome = plugin("Docker", 1).run(ctx, push)
     assert str(outcome.status) == "succeeded", outcome.message
     ((image, endpoint),) = ctx.toolbox.image_tools.pushed
+    assert ctx.toolbox.image_tools.sources == [IMAGE_ID], "the id this job built, not the tag"
     assert image == "127.0.0.1:5000/staging/delivery:v1.0.2"
     assert (endpoint.address, endpoint.secure) == (REGISTRY.address, False)
     (record,) = ctx.recorder.records
