@@ -295,6 +295,12 @@ class Clusters:
         """Every port of the cluster's block is free, or held by this cluster's own process."""
         net, daemons = self.adapters.net, self.adapters.daemons
         for role, port in self.ports(name).items():
+            # A component that was just stopped may hold its port for a moment while it exits.
+            deadline = time.monotonic() + 5
+            while not net.is_free(LOOPBACK, port) and net.listener(port) is None:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
             if net.is_free(LOOPBACK, port):
                 continue
             pid = net.listener(port)

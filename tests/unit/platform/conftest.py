@@ -14,7 +14,7 @@ from shipyard.platform.progress import Recorder
 from tests.fakes.kube_api import FakeCluster, FakeKubeFactory
 from tests.fakes.oci_registry import FakeRegistry
 from tests.fakes.platform_commands import FakeDaemons, FakeNetwork, FakeRunner
-from tests.unit.platform.fake_host import FakeHost
+from tests.unit.platform.fake_host import FakeHost, FakeReader
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Fakes:
     )
     registry_logins: list[tuple[str, bool, str, str]] = field(default_factory=list)
     host: FakeHost | None = None  # set by the fixture: a machine under a temporary root
+    reader: FakeReader = field(default_factory=lambda: FakeReader())
 
     def adapters(self) -> Adapters:
         def registry(address: str, secure: bool, user: str, password: str) -> FakeRegistry:
@@ -40,6 +41,7 @@ class Fakes:
             net=self.net,
             registry=registry,
             kube=FakeKubeFactory(self.clusters),
+            reader=lambda kubeconfig, context: self.reader,
             **({"host": self.host} if self.host is not None else {}),
         )
 

@@ -1,4 +1,5 @@
-"""A machine in memory for the real node's tests: sysctls, mounts, links, iptables, cgroups.
+"""A machine in memory for the real node's tests: sysctls, mounts, links, iptables, cgroups;
+and a cluster's read-only views (nodes, Deployments, Pods, Events) to go with it.
 
 It implements the platform's ``Host`` protocol. Fixed paths (``/var/lib/kubelet``...) are a
 set of strings; cgroup hierarchies and the run directory are real directories under a
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from shipyard.adapters.kubeview import DeploymentView, EventView, NodeInfo, PodView
 
 PODMAN_NAT = """*nat
 :PREROUTING ACCEPT [0:0]
@@ -207,3 +210,25 @@ class FakeHost:
         self.links_to.pop(text, None)
         self.paths = {p for p in self.paths if p != text and not p.startswith(text + "/")}
         return True
+
+
+@dataclass
+class FakeReader:
+    """The platform's ``KubeReader``: whatever a test puts in it."""
+
+    node_infos: list[NodeInfo] = field(default_factory=list)
+    deployments: dict[tuple[str, str], DeploymentView] = field(default_factory=dict)
+    pod_views: list[PodView] = field(default_factory=list)
+    event_views: list[EventView] = field(default_factory=list)
+
+    def node_list(self) -> list[NodeInfo]:
+        return list(self.node_infos)
+
+    def deployment(self, namespace: str, name: str) -> DeploymentView | None:
+        return self.deployments.get((namespace, name))
+
+    def pods(self, namespace: str, selector: dict[str, str]) -> list[PodView]:
+        return list(self.pod_views)
+
+    def events(self, namespace: str) -> list[EventView]:
+        return list(self.event_views)

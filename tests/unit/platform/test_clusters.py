@@ -213,3 +213,61 @@ def test_stop_leaves_no_process_behind(kwok: tuple[Platform, FakeKwokctl], fakes
     assert stray.pid not in fakes.daemons.procs
     assert kwok_.strays() == []
     assert kwok_.status(DEVTEST).state == "stopped"
+
+
+def test_the_real_node_cluster_lets_a_kubelet_join_and_kwok_keeps_to_its_own_nodes(
+    make_platform: Callable[..., Platform],
+) -> None:
+    p = make_platform(SHIPYARD_CLUSTERS_NODE_KIND="kubelet")
+    kwok = clusters(p)
+    devtest = yaml.safe_load(kwok.render_config("devtest"))
+    assert devtest["options"]["kubeApiserverCertSANs"] == ["10.0.0.1"]
+    patches = {c["name"]: c["extraArgs"] for c in devtest["componentsPatches"]}
+    api = {a["key"]: a for a in patches["kube-apiserver"]}
+    assert api["bind-address"] == {"key": "bind-address", "value": "0.0.0.0", "override": True}
+    assert api["kubelet-preferred-address-types"]["value"] == "InternalIP"
+    assert api["kubelet-client-certificate"]["value"].endswith("/devtest/pki/admin.crt")
+    controller = {a["key"]: a["value"] for a in patches["kwok-controller"]}
+    assert controller == {
+        "manage-all-nodes": "false",
+        "manage-nodes-with-annotation-selector": "kwok.x-k8s.io/node=fake",
+    }
+    assert "componentsPatches" not in yaml.safe_load(kwok.render_config("prod"))
+    moved = make_platform(SHIPYARD_CLUSTERS_NODE_KIND="kubelet", SHIPYARD_CLUSTERS_REAL_NODE="prod")
+    assert "componentsPatches" in yaml.safe_load(clusters(moved).render_config("prod"))
+    off = make_platform(SHIPYARD_CLUSTERS_NODE_KIND="kwok")
+    assert "componentsPatches" not in yaml.safe_load(clusters(off).render_config("devtest"))
+
+
+def test_a_cluster_created_with_other_settings_is_created_again(
+    make_platform: Callable[..., Platform], fakes: Fakes
+) -> None:
+    simulated = make_platform()
+    FakeKwokctl(simulated, fakes)
+    clusters(simulated).ensure(DEVTEST)
+    assert len(fakes.run.ran("kwokctl", "--config", "...", "create", "cluster", "--wait")) == 1
+    clusters(simulated).ensure(DEVTEST)  # same settings: kept
+    assert not fakes.run.ran("kwokctl", "delete", "cluster")
+
+    real = make_platform(SHIPYARD_CLUSTERS_NODE_KIND="kubelet")
+    clusters(real).ensure(DEVTEST)
+    assert fakes.run.ran("kwokctl", "delete", "cluster")
+    assert len(fakes.run.ran("kwokctl", "--config", "...", "create", "cluster", "--wait")) == 2
+    progress = real.progress
+    assert isinstance(progress, Recorder)
+    assert any("created with other settings" in m for m in progress.messages)
+
+
+def test_a_cluster_of_an_earlier_shipyard_is_adopted_unless_it_must_take_the_real_node(
+    make_platform: Callable[..., Platform], fakes: Fakes
+) -> None:
+    p = make_platform(SHIPYARD_CLUSTERS_NODE_KIND="kubelet")
+    FakeKwokctl(p, fakes)
+    kwok = clusters(p)
+    for spec in CLUSTERS:
+        kwok.ensure(spec)
+        (kwok.cluster_dir(spec.name) / ".shipyard-config").unlink()  # as an earlier version left it
+    for spec in CLUSTERS:
+        kwok.ensure(spec)
+    deleted = [c.argv[-1] for c in fakes.run.ran("kwokctl", "delete", "cluster")]
+    assert deleted == ["devtest"]

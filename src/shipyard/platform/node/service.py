@@ -92,13 +92,10 @@ class RealNode:
     # -- planning ------------------------------------------------------------------------
     def why_not(self) -> str | None:
         """Why this host cannot run the node now (one line), or None."""
-        reason = checks.why_not(self.host, self.p.adapters.net, self.daemons, self.layout)
-        if reason:
-            return reason
         holder = self.claim.holder()
         if holder is not None:
             return f"this machine's real node belongs to the platform at {holder.owner}"
-        return None
+        return checks.why_not(self.host, self.p.adapters.net, self.daemons, self.layout)
 
     def fall_back(self, cluster: str, reason: str, step: Step | None = None) -> None:
         """Say why in one line, remember it for ``status``, let kwok nodes take the pods."""
