@@ -18,6 +18,7 @@ The two tasks differ in how their inputs name things (``imageName`` with its tag
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -222,10 +223,14 @@ def env_pairs(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def run_container(ctx: TaskContext, spec: ContainerSpec) -> ToolExit:
-    if spec.image:
-        refuse_latest(ImageName.parse(spec.image))
+    """Run a container; an image this job built runs by its id (a tag may have moved)."""
+    refuse_latest(ImageName.parse(spec.image))
     if spec.name:
         ctx.log(f"Container name: {spec.name}")
+    known = JobImages.load(ctx).image(spec.image)
+    if known is not None:
+        ctx.log(f"Image {spec.image} built by this job: {known['id']}")
+        spec = dataclasses.replace(spec, image=str(known["id"]))
     return toolbox(ctx).containers().run(spec, LoggedRunner(ctx))
 
 

@@ -146,6 +146,13 @@ def test_the_test_runner_runs_with_its_results_folder_mounted(ctx: BuildContext)
     assert spec.mounts[0].container == "/app/tests/TestResults"
 
 
+def test_an_image_this_job_built_runs_by_its_id(ctx: BuildContext) -> None:
+    plugin("Docker", 1).run(ctx, BUILD_TEST)
+    run = {"command": "run", "imageName": "staging/delivery:x-test", "runInBackground": "false"}
+    plugin("Docker", 1).run(ctx, run)
+    assert ctx.toolbox.container_tools.ran[0].image == IMAGE_ID
+
+
 def test_a_red_test_run_fails_the_step_with_the_exit_code(ctx: BuildContext) -> None:
     ctx.toolbox.container_tools.exit_code = 1
     inputs = {
