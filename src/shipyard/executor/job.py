@@ -157,13 +157,14 @@ class JobRunner:
         log.flush([job.make_report("step_started", {}, ref.id)])
         outcome = self._perform(session)
         status = _step_status(session, outcome)
+        if status is Status.failed and step.continue_on_error:
+            # As Azure's agent does: the step itself is recorded as succeeded with issues.
+            status = Status.succeededWithIssues
         session.line(f"##[section]Finishing: {step.display_name}")
         message = job.masker.mask(outcome.message)
         log.close(
             [job.make_report("step_finished", {"status": str(status), "message": message}, ref.id)]
         )
-        if status is Status.failed and step.continue_on_error:
-            status = Status.succeededWithIssues
         if status is Status.failed:
             job.status = Status.failed
         elif status is Status.canceled:

@@ -130,7 +130,7 @@ steps:
 """
     )
     got = statuses(run)
-    assert got["__default/Job/soft"] == "failed"
+    assert got["__default/Job/soft"] == "succeededWithIssues"  # as Azure records it
     assert got["__default/Job/next"] == "succeeded"
     assert got["__default/Job"] == "succeededWithIssues"
     assert str(run.status) == "succeededWithIssues"
