@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 
 from shipyard.adapters.git import GitCli
@@ -100,26 +101,52 @@ def register(app: typer.Typer) -> None:
         keep: Path | None = typer.Option(
             None, "--keep", help="Build the demo repository here and keep it"
         ),
+        plan_only: bool = typer.Option(
+            False, "--plan-only", help="Only the trigger decisions and plans (seconds, no tools)"
+        ),
         output: OutputFormat = typer.Option(
             OutputFormat.text, "--output", "-o", help="text or json"
         ),
     ) -> None:
         """Run Shipyard's flow on the example monorepo (the README's main job).
 
-        Creates a real git history of examples/fabrikam in a scratch folder and shows
-        what each event of the reference flow runs, and why the rest does not.
+        1. Plans: a real git history of examples/fabrikam, and what each event of the
+           reference flow runs (a feature push, a shared-library change, a release
+           branch cut from main, a docs change), and why the rest does not.
+
+        2. The release build: starts the embedded platform when it is not running
+           (registry, image tools, clusters; the first time installs and builds them),
+           then runs delivery's full CI for release/delivery/v1.0.2 with the real tools:
+           tests in a container, runtime image built, scanned and pushed as
+           staging/delivery:v1.0.2, chart packaged and pushed as v1.0.2.
+
+        Exit code 1 when the release build does not end as expected.
         """
         as_json = output is OutputFormat.json
 
         def body() -> None:
+            from shipyard.cli.demo_release import print_outcome, run_release_demo
+
             with tempfile.TemporaryDirectory(prefix="shipyard-demo-") as tmp:
-                results = run_demo(example, keep or Path(tmp))
-                if as_json:
-                    emit_json([{"scenario": t, "plan": r.as_json()} for t, r in results])
-                    return
+                work = keep or Path(tmp)
+                results = run_demo(example, work / "plans")
                 out = console()
-                for title, report in results:
-                    out.rule(escape(title))
-                    print_report(report, verbose=False)
+                if not as_json:
+                    for title, report in results:
+                        out.rule(escape(title))
+                        print_report(report, verbose=False)
+                plans = [{"scenario": t, "plan": r.as_json()} for t, r in results]
+                if plan_only:
+                    if as_json:
+                        emit_json({"plans": plans})
+                    return
+                say = Console(quiet=True) if as_json else out
+                release = run_release_demo(example, work / "release", say=say)
+                if as_json:
+                    emit_json({"plans": plans, "release": release.as_json()})
+                else:
+                    print_outcome(out, release)
+                if not release.ok:
+                    raise SystemExit(1)
 
         guarded(body, as_json)
