@@ -13,6 +13,7 @@ code in :mod:`shipyard.platform.rollout`, so it is tested without a cluster.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from lightkube.resources.apps_v1 import Deployment
@@ -32,6 +33,7 @@ class NodeInfo:
     version: str = ""
     address: str = ""
     message: str = ""  # the Ready condition's message when not ready
+    heartbeat: datetime | None = None  # when the kubelet last reported the Ready condition
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -49,6 +51,7 @@ class Condition:
     status: str
     reason: str = ""
     message: str = ""
+    changed: datetime | None = None  # lastTransitionTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,13 @@ class DeploymentView:
 
 def _conditions(raw: Any) -> tuple[Condition, ...]:
     return tuple(
-        Condition(str(c.type), str(c.status), str(c.reason or ""), str(c.message or ""))
+        Condition(
+            str(c.type),
+            str(c.status),
+            str(c.reason or ""),
+            str(c.message or ""),
+            getattr(c, "lastTransitionTime", None),
+        )
         for c in raw or []
     )
 
@@ -206,6 +215,7 @@ class ClusterView(KubeApi):
                             (str(a.address) for a in addresses if a.type == "InternalIP"), ""
                         ),
                         message=str(ready[0].message or "") if ready else "",
+                        heartbeat=ready[0].lastHeartbeatTime if ready else None,
                     )
                 )
         return found

@@ -15,18 +15,10 @@ Each cluster uses a fixed block of loopback ports (API server, etcd, etcd peer, 
 manager, scheduler, kwok controller) starting at its configured API server port, so a port
 held by another program is found before anything starts, and named.
 
-The cluster that gets the real node (``clusters.real_node``, see :mod:`shipyard.platform.node`)
-is created so that a kubelet can join it, whether or not a real node then runs: the API
-server listens on every address (pods reach it through the ``kubernetes`` Service, which
-points at the machine's address), its certificate also names the Service address
-``10.0.0.1``, it reaches kubelets by their InternalIP with a client certificate, and the kwok
-controller manages only the nodes kwokctl creates (annotated ``kwok.x-k8s.io/node: fake``),
-never the real one. Without a real node, the same cluster simply runs kwok nodes: falling
-back costs no recreation.
-
-kwokctl applies a configuration only when it creates a cluster, so Shipyard keeps a hash of
-the one it used; when the settings change it (a real node enabled or moved), ``up`` says so
-and creates the cluster again.
+The cluster that gets the real node is configured for it (:mod:`.kwokconfig`), whether or
+not a real node then runs. kwokctl applies a configuration only when it creates a cluster,
+so Shipyard keeps a hash of the one it used; when the settings change it (a real node
+enabled or moved), ``up`` says so and creates the cluster again.
 """
 
 from __future__ import annotations
@@ -36,12 +28,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from shipyard.adapters.kubeview import KWOK_ANNOTATION
 from shipyard.adapters.process import CommandFailed
 from shipyard.domain.diagnostics import EnvironmentProblem
-from shipyard.platform.catalog import KUBE, tool
+from shipyard.platform import kwokconfig
+from shipyard.platform.catalog import tool
 from shipyard.platform.deps import Adapters, ProcInfo
 from shipyard.platform.errors import PlatformError, PortTaken
 from shipyard.platform.install import binary
@@ -59,15 +49,6 @@ COMPONENTS = (
     "kwok-controller",
 )
 _CONFIG_HASH = ".shipyard-config"
-API_SERVICE_IP = "10.0.0.1"  # the kubernetes Service in kube-apiserver's default range
-_PORT_KEYS = (
-    "kubeApiserverPort",
-    "etcdPort",
-    "etcdPeerPort",
-    "kubeControllerManagerPort",
-    "kubeSchedulerPort",
-    "kwokControllerPort",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,61 +103,8 @@ class Clusters:
         return str(binary(self.paths, tool("kwok"), "kwokctl"))
 
     def render_config(self, name: str) -> str:
-        def exe(tool_name: str, bin_name: str) -> str:
-            return str(binary(self.paths, tool(tool_name), bin_name))
-
-        options: dict[str, object] = {
-            "runtime": "binary",
-            "bindAddress": LOOPBACK,
-            "kubeVersion": KUBE,
-            "securePort": True,
-            "kubeAuthorization": True,
-            "kubeAdmission": True,
-            "etcdBinary": exe("etcd", "etcd"),
-            "kubeApiserverBinary": exe("kubernetes", "kube-apiserver"),
-            "kubeControllerManagerBinary": exe("kubernetes", "kube-controller-manager"),
-            "kubeSchedulerBinary": exe("kubernetes", "kube-scheduler"),
-            "kwokControllerBinary": exe("kwok", "kwok"),
-            "kubectlBinary": exe("kubectl", "kubectl"),
-        }
-        for key, port in zip(_PORT_KEYS, self.ports(name).values(), strict=True):
-            options[key] = port
-        doc: dict[str, object] = {
-            "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
-            "kind": "KwokctlConfiguration",
-            "options": options,
-        }
-        if name == self.settings.clusters.real_node_cluster:
-            options["kubeApiserverCertSANs"] = [API_SERVICE_IP]
-            doc["componentsPatches"] = self._real_node_patches(name)
-        return "# Written by Shipyard (shipyard platform up).\n" + yaml.safe_dump(
-            doc, sort_keys=False
-        )
-
-    def _real_node_patches(self, name: str) -> list[dict[str, object]]:
-        pki = self.cluster_dir(name) / "pki"
-
-        def arg(key: str, value: str, override: bool = False) -> dict[str, object]:
-            return {"key": key, "value": value, "override": override}
-
-        return [
-            {
-                "name": "kube-apiserver",
-                "extraArgs": [
-                    arg("bind-address", "0.0.0.0", override=True),  # noqa: S104 - see above
-                    arg("kubelet-preferred-address-types", "InternalIP"),
-                    arg("kubelet-client-certificate", str(pki / "admin.crt")),
-                    arg("kubelet-client-key", str(pki / "admin.key")),
-                ],
-            },
-            {
-                "name": "kwok-controller",
-                "extraArgs": [
-                    arg("manage-all-nodes", "false", override=True),
-                    arg("manage-nodes-with-annotation-selector", f"{KWOK_ANNOTATION}=fake"),
-                ],
-            },
-        ]
+        real = name == self.settings.clusters.real_node_cluster
+        return kwokconfig.render(self.paths, self.ports(name), self.cluster_dir(name), real)
 
     def config_hash(self, name: str) -> str:
         return hashlib.sha256(self.render_config(name).encode()).hexdigest()

@@ -17,6 +17,7 @@ from shipyard.platform.node.layout import CLUSTER_DOMAIN, DNS_SERVICE_IP, NODE_N
 
 NAMESPACE = "kube-system"
 NAME = "coredns"
+SELECTOR = {"k8s-app": "kube-dns"}
 DNS_PORT = 1053
 
 COREFILE = f""".:{DNS_PORT} {{

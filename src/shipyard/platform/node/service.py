@@ -21,13 +21,12 @@ the API, so the next ``up`` runs the same workloads again.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shipyard.domain.diagnostics import EnvironmentProblem
-from shipyard.platform import state
 from shipyard.platform.catalog import Tool, tool
 from shipyard.platform.clusters import Clusters
 from shipyard.platform.context import Platform
@@ -39,14 +38,11 @@ from shipyard.platform.node.claim import MachineClaim
 from shipyard.platform.node.images import COREDNS, PAUSE, NodeImages
 from shipyard.platform.node.layout import NODE_NAME, NodeLayout
 from shipyard.platform.node.ledger import HostLedger, RestoreReport
+from shipyard.platform.node.processes import COMPONENTS, NodeProcesses
 from shipyard.platform.progress import Step
 
-COMPONENTS = ("containerd", "kubelet", "kube-proxy")
 NODE_TOOLS = ("kubelet", "containerd", "coredns", "crictl", "pause", "cni-plugins", "iptables")
-SOCKET_TIMEOUT = 30.0
-READY_TIMEOUT = 90.0
 DNS_TIMEOUT = 90.0
-_ERROR_LINE = re.compile(r"^[EF]\d{4} |level=(error|fatal)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +75,7 @@ class RealNode:
         self.daemons = platform.adapters.daemons
         self.ledger = HostLedger(self.layout.ledger, self.host)
         self.claim = MachineClaim(self.layout, self.daemons)
+        self.procs = NodeProcesses(platform, self.layout)
 
     @property
     def cluster(self) -> str | None:
@@ -113,30 +110,25 @@ class RealNode:
             return ""
 
     # -- observing -----------------------------------------------------------------------
-    def _record(self, component: str) -> state.PidRecord | None:
-        return state.read(self.p.paths, f"node-{component}")
-
-    def pids(self) -> dict[str, int]:
-        """Components whose PID record names a live process."""
-        found: dict[str, int] = {}
-        for component in COMPONENTS:
-            record = self._record(component)
-            if record is not None and state.liveness(record, self.daemons) == "running":
-                found[component] = record.pid
-        return found
-
-    def node_ready(self, cluster: str) -> bool:
+    def node_ready(self, cluster: str, since: datetime | None = None) -> bool:
+        """The node is Ready, and (``since``) the kubelet said so after that moment: after a
+        restart the API still shows the previous kubelet's Ready for up to 40 s."""
         try:
             nodes = self.p.adapters.reader(*self.clusters.admin(cluster)).node_list()
         except EnvironmentProblem:
             return False
-        return any(n.name == NODE_NAME and n.ready for n in nodes)
+        return any(
+            n.name == NODE_NAME
+            and n.ready
+            and (since is None or (n.heartbeat is not None and n.heartbeat >= since))
+            for n in nodes
+        )
 
     def status(self) -> NodeStatus:
         cluster = self.cluster
         if cluster is None:
             return NodeStatus(None, "off", {}, "all nodes simulated")
-        pids = self.pids()
+        pids = self.procs.pids()
         if len(pids) == len(COMPONENTS):
             word = "running" if self.node_ready(cluster) else "not ready"
         elif pids:
@@ -158,10 +150,10 @@ class RealNode:
             if reason:
                 self.fall_back(cluster, reason, step)
                 return False
-            if len(self.pids()) == len(COMPONENTS) and self._wait_ready(cluster, 20.0):
-                self._dns(cluster, wait=False)
+            if len(self.procs.pids()) == len(COMPONENTS) and self._wait_ready(cluster, 20.0):
+                self._dns(cluster, since=None)
                 self.fallback_file.unlink(missing_ok=True)
-                step.skip(f"ready, kubelet pid {self.pids().get('kubelet')}")
+                step.skip(f"ready, kubelet pid {self.procs.pids().get('kubelet')}")
                 return True
             try:
                 self._start(cluster)
@@ -172,7 +164,7 @@ class RealNode:
                 self.fall_back(cluster, message.splitlines()[0], step)
                 return False
             self.fallback_file.unlink(missing_ok=True)
-            step.detail(f"ready, kubelet pid {self.pids().get('kubelet')}")
+            step.detail(f"ready, kubelet pid {self.procs.pids().get('kubelet')}")
             return True
 
     def _start(self, cluster: str) -> None:
@@ -190,13 +182,12 @@ class RealNode:
         if self.ledger.load() is None:
             self.ledger.record(self.layout)
         config = self._prepare(cluster)
-        self._spawn_containerd()
-        self._spawn_kubelet(config, cluster)
-        self._spawn_proxy()
-        self.claim.started(
-            {c: (r.pid, r.start_ticks) for c in COMPONENTS if (r := self._record(c)) is not None}
-        )
-        self._dns(cluster, wait=True)
+        self.procs.start_containerd()
+        since = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+        self.procs.start_kubelet(config.node_ip, lambda: self.node_ready(cluster, since))
+        self.procs.start_proxy()
+        self.claim.started(self.procs.identities())
+        self._dns(cluster, since=since)
 
     def _prepare(self, cluster: str) -> render.NodeConfig:
         lay = self.layout
@@ -236,73 +227,6 @@ class RealNode:
         self.ledger.add_cgroups(created)
         return config
 
-    def _spawn(self, component: str, argv: list[str]) -> ProcInfo:
-        log = self.layout.log(component)
-        proc = self.daemons.spawn(argv, log_path=log, cwd=self.layout.state)
-        state.write(self.p.paths, f"node-{component}", proc)
-        return proc
-
-    def _failed(self, component: str, what: str) -> PlatformError:
-        log = self.layout.log(component)
-        return PlatformError("real node", f"{component} {what}: {why(log)}", hint=f"log: {log}")
-
-    def _spawn_containerd(self) -> None:
-        exe = binary(self.p.paths, tool("containerd"))
-        proc = self._spawn("containerd", [str(exe), "--config", str(self.layout.containerd_config)])
-        deadline = time.monotonic() + SOCKET_TIMEOUT
-        while not self._crictl_ok():
-            if not self.daemons.alive(proc.pid, proc.start_ticks):
-                raise self._failed("containerd", "exited at start")
-            if time.monotonic() > deadline:
-                raise self._failed("containerd", f"did not answer in {SOCKET_TIMEOUT:.0f} s")
-            time.sleep(0.2)
-
-    def _crictl(self, *args: str, timeout: float = 30) -> bool:
-        if not self.layout.socket.exists():
-            return False
-        crictl = binary(self.p.paths, tool("crictl"))
-        argv = [str(crictl), "--config", str(self.layout.crictl_config), *args]
-        return self.p.adapters.run(argv, check=False, timeout=timeout).returncode == 0
-
-    def _crictl_ok(self) -> bool:
-        return self._crictl("info", timeout=10)
-
-    def _spawn_kubelet(self, config: render.NodeConfig, cluster: str) -> None:
-        lay = self.layout
-        exe = binary(self.p.paths, tool("kubelet"))
-        argv = [
-            str(exe),
-            "--config",
-            str(lay.kubelet_config),
-            "--kubeconfig",
-            str(lay.kubeconfig("kubelet")),
-            "--root-dir",
-            str(lay.kubelet_root),
-            "--node-ip",
-            config.node_ip,
-            "--hostname-override",
-            NODE_NAME,
-        ]
-        proc = self._spawn("kubelet", argv)
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not self.node_ready(cluster):
-            if not self.daemons.alive(proc.pid, proc.start_ticks):
-                raise self._failed("kubelet", "exited at start")
-            if time.monotonic() > deadline:
-                raise self._failed("kubelet", f"node not Ready in {READY_TIMEOUT:.0f} s")
-            time.sleep(0.25)
-
-    def _spawn_proxy(self) -> None:
-        exe = binary(self.p.paths, tool("kubelet"), "kube-proxy")
-        proc = self._spawn("kube-proxy", [str(exe), "--config", str(self.layout.proxy_config)])
-        deadline = time.monotonic() + SOCKET_TIMEOUT
-        while not self.p.adapters.net.accepts("127.0.0.1", 10256):
-            if not self.daemons.alive(proc.pid, proc.start_ticks):
-                raise self._failed("kube-proxy", "exited at start")
-            if time.monotonic() > deadline:
-                raise self._failed("kube-proxy", "did not answer its health check")
-            time.sleep(0.2)
-
     def _wait_ready(self, cluster: str, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while not self.node_ready(cluster):
@@ -311,18 +235,25 @@ class RealNode:
             time.sleep(0.5)
         return True
 
-    def _dns(self, cluster: str, *, wait: bool) -> None:
+    def _dns(self, cluster: str, *, since: datetime | None) -> None:
+        """Apply cluster DNS; with ``since``, wait until a CoreDNS pod turned Ready after it
+        (a pod of the previous node run still shows Ready until the kubelet syncs it)."""
         admin = self.p.adapters.kube(*self.clusters.admin(cluster))
         for manifest in addons.coredns(COREDNS.reference(self.p.target.address)):
             admin.apply(manifest)
-        if not wait:
+        if since is None:
             return
         reader = self.p.adapters.reader(*self.clusters.admin(cluster))
         deadline = time.monotonic() + DNS_TIMEOUT
-        while True:
-            dep = reader.deployment(addons.NAMESPACE, addons.NAME)
-            if dep is not None and dep.ready >= dep.desired:
-                return
+        while not any(
+            c.type == "Ready"
+            and c.status == "True"
+            and c.changed is not None
+            and c.changed >= since
+            for pod in reader.pods(addons.NAMESPACE, addons.SELECTOR)
+            if not pod.deleting
+            for c in pod.conditions
+        ):
             if time.monotonic() > deadline:
                 raise PlatformError(
                     "real node", f"CoreDNS not ready in {DNS_TIMEOUT:.0f} s (kube-system)"
@@ -355,7 +286,7 @@ class RealNode:
     # -- down ----------------------------------------------------------------------------
     def stop(self) -> bool:
         """Stop the node and restore the host; True if any of its processes was running."""
-        running = bool(self.pids())
+        running = bool(self.procs.pids())
         baseline = self.ledger.load()
         if not running and baseline is None and not self.claim.owns():
             return False
@@ -373,38 +304,20 @@ class RealNode:
         # Node-wide actions only when the node is ours: the socket and the iptables chains
         # are the machine's, and another platform may hold them.
         mine = self.claim.owns() or self.claim.read() is None
-        self._terminate("kube-proxy")
+        self.procs.terminate("kube-proxy")
         proxy = binary(self.p.paths, tool("kubelet"), "kube-proxy")
         if mine and proxy.is_file():  # kube-proxy's own rules, removed by the tool that wrote them
             self.p.adapters.run([str(proxy), "--cleanup"], check=False, timeout=60)
-        self._terminate("kubelet")
-        if mine and self._crictl_ok():  # every sandbox, so the CNI plugins undo their work
-            self._crictl("rmp", "--all", "--force", timeout=180)
-        self._terminate("containerd")
+        self.procs.terminate("kubelet")
+        if mine and self.procs.crictl_ok():  # every sandbox: the CNI plugins undo their work
+            self.procs.crictl("rmp", "--all", "--force", timeout=180)
+        self.procs.terminate("containerd")
         if mine:
             for proc in self.processes(force=True):  # containerd's shims
                 self.daemons.terminate(proc.pid, proc.start_ticks)
 
-    def _terminate(self, component: str) -> None:
-        record = self._record(component)
-        if record is not None and state.liveness(record, self.daemons) == "running":
-            self.daemons.terminate(record.pid, record.start_ticks)
-        state.remove(self.p.paths, f"node-{component}")
-
     def processes(self, force: bool = False) -> list[ProcInfo]:
-        """Live processes started from the node's directories (containerd's shims too)."""
+        """Live processes started from the node's directories, when the node is ours."""
         if not force and not self.claim.owns():
             return []
-        owned = tuple(str(p) + "/" for p in self.layout.owned())
-        return self.daemons.find(lambda p: any(o in a for a in p.argv for o in owned))
-
-
-def why(log: Path, lines: int = 400) -> str:
-    """The last error line of a component's log, or its last line."""
-    try:
-        tail = log.read_text(errors="replace").strip().splitlines()[-lines:]
-    except OSError:
-        return "(no log)"
-    errors = [line for line in tail if _ERROR_LINE.search(line)]
-    last = (errors or tail or ["(empty log)"])[-1].strip()
-    return last[:240]
+        return self.procs.under_node_dirs()

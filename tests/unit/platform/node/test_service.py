@@ -4,16 +4,18 @@ and leaves the host as it found it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from shipyard.adapters.kubeview import DeploymentView, NodeInfo
+from shipyard.adapters.kubeview import Condition, NodeInfo, PodView
 from shipyard.platform.catalog import tool
 from shipyard.platform.context import Platform
 from shipyard.platform.deps import ProcInfo
 from shipyard.platform.install import binary
 from shipyard.platform.lifecycle import clusters, real_node
+from shipyard.platform.node import processes
 from shipyard.platform.node.service import RealNode
 from shipyard.platform.progress import Recorder
 from tests.unit.platform.conftest import Fakes
@@ -51,9 +53,10 @@ def _behave(p: Platform, fakes: Fakes, kubelet_fails: str = "") -> RealNode:
             node.layout.log("kubelet").write_text(f"I0000 starting\n{kubelet_fails}\n")
             del fakes.daemons.procs[proc.pid]
         elif name == "kubelet":
-            fakes.reader.node_infos = [NodeInfo("shipyard-node", True, "kubelet")]
-            key = ("kube-system", "coredns")
-            fakes.reader.deployments[key] = DeploymentView("coredns", "kube-system", 1, 1, 1, 1)
+            now = datetime.now(UTC)
+            fakes.reader.node_infos = [NodeInfo("shipyard-node", True, "kubelet", heartbeat=now)]
+            ready = Condition("Ready", "True", changed=now)
+            fakes.reader.pod_views = [PodView("coredns-1", "Running", "shipyard-node", (ready,))]
         elif name == "kube-proxy":
             fakes.net.taken[10256] = proc.pid
 
@@ -137,3 +140,24 @@ def test_simulated_nodes_only_means_no_node_at_all(
     node = real_node(p)
     assert node.cluster is None and node.status().state == "off"
     assert node.stop() is False
+
+
+def test_a_ready_node_left_from_the_previous_kubelet_does_not_count(
+    platform: Platform, fakes: Fakes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a restart the API shows the old kubelet's Ready for a while; only a heartbeat
+    after the start counts, and a node that never sends one falls back in time."""
+    monkeypatch.setattr(processes, "READY_TIMEOUT", 0.5)
+    node = _behave(platform, fakes)
+    stale = datetime.now(UTC) - timedelta(minutes=5)
+    inner = fakes.daemons.on_spawn
+    assert inner is not None
+
+    def old_heartbeat(proc: ProcInfo) -> None:
+        inner(proc)
+        if Path(proc.argv[0]).name == "kubelet":
+            fakes.reader.node_infos = [NodeInfo("shipyard-node", True, "kubelet", heartbeat=stale)]
+
+    fakes.daemons.on_spawn = old_heartbeat
+    assert node.ensure("devtest") is False
+    assert node.status().detail.startswith("kubelet node not Ready in 0 s")
