@@ -118,6 +118,8 @@ def up(platform: Platform) -> None:
             platform.progress,
             platform.settings.debian_mirror,
         ).ensure(platform.settings.base_images)
+        if node_cluster is None and node.stop():
+            platform.progress.info("stopped the real node: the settings no longer ask for one")
         if platform.settings.embedded_clusters:
             kwok = clusters(platform)
             for spec in CLUSTERS:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.platform import Platform, binary, environment, registry, status
+from shipyard.platform import Platform, binary, environment, lifecycle, registry, status
 from shipyard.platform.node.layout import CGROUP_ROOT, FIXED_PATHS
 from shipyard.platform.node.ledger import SYSCTLS
 
@@ -55,13 +55,15 @@ def admin(p: Platform, cluster: str, *args: str, stdin: str | None = None) -> st
 
 
 def real_node(p: Platform) -> dict[str, object]:
-    """The devtest cluster's status entry; fails if this host should have a real node."""
+    """The devtest cluster's status entry. Skips on a host that cannot run a real node (not
+    root, no overlayfs...: the platform falls back and says why); fails on one that can."""
     report = status.collect(p, probe_tools=False)
     devtest = next(c for c in report["clusters"] if c["name"] == "devtest")
     node = devtest.get("real_node") or {}
     if node.get("state") != "running":
-        if os.geteuid() != 0:
-            pytest.skip(f"no real node on this host: {node.get('detail') or node.get('state')}")
+        reason = lifecycle.real_node(p).why_not()
+        if reason:
+            pytest.skip(f"this host cannot run a real node: {reason}")
         pytest.fail(f"devtest has no running real node: {node}")
     return devtest
 
