@@ -181,6 +181,17 @@ def _helm_show(platform: Platform, registry: OciRegistry) -> dict[str, Any]:
     return data
 
 
+def _image_env(platform: Platform, reference: str) -> list[str]:
+    """The Env of an image's config, read back from the registry with skopeo."""
+    done = subprocess.run(
+        ["skopeo", "inspect", "--config", "--tls-verify=false", f"docker://{reference}"],
+        capture_output=True, text=True, env=platform.tool_env() | {"HOME": str(Path.home())},
+        check=True,
+    )  # fmt: skip
+    env: list[str] = json.loads(done.stdout)["config"]["Env"]
+    return env
+
+
 def test_a_release_branch_publishes_the_versioned_image_and_chart(
     shipyard: Shipyard, run_pipeline: Run, registry: OciRegistry, platform: Platform
 ) -> None:
@@ -196,6 +207,8 @@ def test_a_release_branch_publishes_the_versioned_image_and_chart(
     assert image["reference"] == f"{registry.address}/staging/delivery:v1.0.2"
     assert image["digest"] == registry.manifest_digest("staging/delivery", "v1.0.2")
     assert image["commit"] == record["commit"]
+    # The version from the branch reached the image, even with cached layers from other builds.
+    assert "APP_VERSION=v1.0.2" in _image_env(platform, image["reference"])
     (chart,) = record["charts"]
     assert chart["reference"] == f"oci://{registry.address}/helm/delivery:v1.0.2"
     assert chart["digest"] == registry.manifest_digest("helm/delivery", "v1.0.2")
