@@ -15,10 +15,12 @@ Nothing here touches the user's global files (``~/.kube/config``, ``/etc/contain
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from tempfile import gettempdir
 
 
 def _xdg(env: Mapping[str, str], var: str, fallback: str) -> Path:
@@ -97,7 +99,20 @@ class PlatformPaths:
 
     @property
     def container_runroot(self) -> Path:
-        return self.state / "containers" / "run"
+        """Runtime state of buildah and podman, on a short path.
+
+        podman's cleanup process refuses a run root longer than 50 characters, and every
+        ``podman run`` then waits 20 s for it. The state folder is often longer than that,
+        so the run root goes under the runtime folder (``/run`` for root,
+        ``XDG_RUNTIME_DIR`` or ``/tmp`` otherwise), named by a hash of the state folder so
+        that two platforms never share it.
+        """
+        own = self.state / "containers" / "run"
+        if len(str(own)) <= 40:
+            return own
+        tag = hashlib.sha256(str(self.state).encode()).hexdigest()[:10]
+        base = "/run" if os.geteuid() == 0 else os.environ.get("XDG_RUNTIME_DIR", gettempdir())
+        return Path(base) / f"shipyard-{tag}"
 
     @property
     def kubeconfig(self) -> Path:
