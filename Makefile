@@ -50,7 +50,7 @@ fmt: setup ## Format and fix what ruff can
 bench: setup ## Benchmarks; they print their figures
 	$(RUN) python bench/run_all.py
 
-platform-up: setup ## Install (first time: ~12 min on 2 cores) and start the local registry and clusters
+platform-up: setup ## Install (first time: ~20 min on 2 cores) and start the local registry and clusters
 	$(RUN) shipyard platform up
 
 platform-down: setup ## Stop every process of the local platform (data kept; see docs/platform.md)
