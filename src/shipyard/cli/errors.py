@@ -21,12 +21,13 @@ from rich.markup import escape
 
 from shipyard.cli.output import console
 from shipyard.domain.diagnostics import ExitCode, InvalidInput, ShipyardError
+from shipyard.xdg import xdg_dir
 
 T = TypeVar("T")
 
 
 def _crash_file(exc: BaseException) -> Path:
-    base = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "shipyard"
+    base = xdg_dir(os.environ, "XDG_STATE_HOME", ".local/state") / "shipyard"
     try:
         base.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="crash-", suffix=".txt", dir=base)

@@ -22,13 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import gettempdir
 
-
-def _xdg(env: Mapping[str, str], var: str, fallback: str) -> Path:
-    value = env.get(var, "")
-    # The spec says relative values are invalid and must be ignored.
-    if value and Path(value).is_absolute():
-        return Path(value)
-    return Path(env.get("HOME") or Path.home()) / fallback
+from shipyard.xdg import xdg_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +36,10 @@ class PlatformPaths:
     def from_env(cls, env: Mapping[str, str] | None = None) -> PlatformPaths:
         env = os.environ if env is None else env
         return cls(
-            cache=_xdg(env, "XDG_CACHE_HOME", ".cache") / "shipyard",
-            data=_xdg(env, "XDG_DATA_HOME", ".local/share") / "shipyard" / "platform",
-            state=_xdg(env, "XDG_STATE_HOME", ".local/state") / "shipyard" / "platform",
-            config_home=_xdg(env, "XDG_CONFIG_HOME", ".config") / "shipyard",
+            cache=xdg_dir(env, "XDG_CACHE_HOME", ".cache") / "shipyard",
+            data=xdg_dir(env, "XDG_DATA_HOME", ".local/share") / "shipyard" / "platform",
+            state=xdg_dir(env, "XDG_STATE_HOME", ".local/state") / "shipyard" / "platform",
+            config_home=xdg_dir(env, "XDG_CONFIG_HOME", ".config") / "shipyard",
         )
 
     # -- cache ---------------------------------------------------------------------------

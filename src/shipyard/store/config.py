@@ -20,12 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-
-def _xdg(env: Mapping[str, str], var: str, fallback: str) -> Path:
-    value = env.get(var, "")
-    if value and Path(value).is_absolute():
-        return Path(value)
-    return Path(env.get("HOME") or Path.home()) / fallback
+from shipyard.xdg import xdg_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +33,8 @@ class StoreConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StoreConfig:
         env = os.environ if env is None else env
-        state = _xdg(env, "XDG_STATE_HOME", ".local/state") / "shipyard"
-        data = _xdg(env, "XDG_DATA_HOME", ".local/share") / "shipyard"
+        state = xdg_dir(env, "XDG_STATE_HOME", ".local/state") / "shipyard"
+        data = xdg_dir(env, "XDG_DATA_HOME", ".local/share") / "shipyard"
         url = env.get("SHIPYARD_DATABASE_URL") or f"sqlite:///{state / 'shipyard.db'}"
         artifacts = Path(env.get("SHIPYARD_ARTIFACTS_DIR") or data / "artifacts")
         return cls(
