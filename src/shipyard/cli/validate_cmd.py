@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
+from shipyard.config.environments import check_environments
 from shipyard.config.loader import load_pipeline
 from shipyard.config.monorepo import load_monorepo
 from shipyard.config.snippets import attach_snippets
@@ -26,6 +27,18 @@ def find_repo_root(start: Path) -> Path:
     return folder
 
 
+def environment_names() -> tuple[str, ...]:
+    """The environments of Shipyard's settings; the embedded ones when they do not load
+    (``shipyard platform status`` reports the settings' own problems)."""
+    from shipyard.platform import settings
+    from shipyard.platform.topology import ENVIRONMENT_NAMES
+
+    try:
+        return settings.load().delivery.names()
+    except InvalidInput:
+        return ENVIRONMENT_NAMES
+
+
 def validate(path: Path) -> tuple[list[dict[str, object]], Diagnostics]:
     """Validate; returns one summary per pipeline and every diagnostic found."""
     path = path.resolve()
@@ -40,6 +53,7 @@ def validate(path: Path) -> tuple[list[dict[str, object]], Diagnostics]:
         repo = load_monorepo(source, diags)
         prefix = "" if path == root else path.relative_to(root).as_posix() + "/"
         entries = [(e.name, e.path) for e in repo.pipelines if e.path.startswith(prefix)]
+    known = environment_names()
     summaries: list[dict[str, object]] = []
     for name, rel in entries:
         mine = Diagnostics()
@@ -50,7 +64,9 @@ def validate(path: Path) -> tuple[list[dict[str, object]], Diagnostics]:
             sha="0" * 40,
             reason="Manual",
         )
-        load_pipeline(source, rel, mine, predefined=predefined_variables(facts))
+        pipeline = load_pipeline(source, rel, mine, predefined=predefined_variables(facts))
+        if pipeline is not None:
+            check_environments(pipeline, known, mine)
         summaries.append(
             {"name": name, "file": rel, "valid": not mine, "errors": len(mine.sorted())}
         )

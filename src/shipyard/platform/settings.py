@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shipyard.deliver.environments import Approvers, EnvironmentPolicy, Environments
 from shipyard.domain.diagnostics import Diagnostics, InvalidInput, Loc, did_you_mean
+from shipyard.platform import topology
 from shipyard.platform.paths import PlatformPaths
 from shipyard.platform.settings_schema import FIELDS, Secret, convert, found_text
 from shipyard.platform.topology import ENVIRONMENT_NAMES, PORTS_PER_CLUSTER
@@ -33,6 +35,8 @@ from shipyard.platform.topology import ENVIRONMENT_NAMES, PORTS_PER_CLUSTER
 __all__ = ["FIELDS", "Secret", "Settings", "find_file", "load"]
 
 _BY_KEY = {f.key: f for f in FIELDS}
+GROUPS_PREFIX = "groups."
+GROUPS_KEY = "groups"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,7 @@ class Settings:
     clusters: ClusterSettings
     kubeconfig: Path | None  # None: the embedded clusters
     environments: Mapping[str, EnvironmentTarget]
+    delivery: Environments
     base_images: tuple[str, ...]
     debian_mirror: str
     source: Path | None = None
@@ -181,6 +186,9 @@ def _read_file(
         return
     for key, value in _flatten(data).items():
         loc = Loc(str(source), _line_of(text, key))
+        if key.startswith(GROUPS_PREFIX):
+            _read_group(key, value, loc, values, diags)
+            continue
         spec = _BY_KEY.get(key)
         if spec is None:
             hint = did_you_mean(key, list(_BY_KEY))
@@ -192,6 +200,41 @@ def _read_file(
         else:
             values[key] = converted
             origins[key] = f"{source}"
+
+
+def _read_group(key: str, value: Any, loc: Loc, values: dict[str, Any], diags: Diagnostics) -> None:
+    """``[groups] release-managers = ["rita", "sam"]``: user groups approvers may name."""
+    name = key.removeprefix(GROUPS_PREFIX)
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        diags.add(loc, f"{key}: expected a group name of letters, digits, . _ -", code="settings")
+    elif not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
+        diags.add(loc, f"{key}: expected a list of user names, found {value!r}", code="settings")
+    else:
+        values.setdefault(GROUPS_KEY, {})[name] = tuple(value)
+
+
+def _delivery(values: Mapping[str, Any], envs: Mapping[str, EnvironmentTarget]) -> Environments:
+    policies = {}
+    for name in ENVIRONMENT_NAMES:
+        key = f"environments.{name}."
+        policies[name] = EnvironmentPolicy(
+            name=name,
+            cluster=topology.environment(name).cluster,
+            context=envs[name].context or name,
+            namespace=envs[name].namespace,
+            registry_namespace=str(values[key + "registry_namespace"]).strip("/"),
+            approvers=Approvers(
+                entries=tuple(values[key + "approvers"]),
+                minimum=values[key + "min_approvals"],
+                allow_self_approval=values[key + "allow_self_approval"],
+                timeout_minutes=values[key + "approval_timeout_minutes"],
+            ),
+            exclusive=values[key + "exclusive"],
+            helm_timeout_s=values[key + "helm_timeout"],
+            allow_root=values[key + "allow_root"],
+            require_digest=values[key + "require_digest"],
+        )
+    return Environments(policies, dict(values.get(GROUPS_KEY) or {}))
 
 
 def _build(values: Mapping[str, Any], source: Path | None, origins: dict[str, str]) -> Settings:
@@ -220,6 +263,7 @@ def _build(values: Mapping[str, Any], source: Path | None, origins: dict[str, st
         ),
         kubeconfig=values["kubernetes.kubeconfig"],
         environments=envs,
+        delivery=_delivery(values, envs),
         base_images=tuple(values["images.base"]),
         debian_mirror=values["images.debian_mirror"],
         source=source,

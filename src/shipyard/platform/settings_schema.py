@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from shipyard.platform.topology import ENVIRONMENT_NAMES
 
+PRODUCTION = "production"
+
 Kind = Literal["str", "int", "bool", "port", "secret", "path", "choice", "list"]
 BASE_IMAGE_NAMES = ("python",)
 # "kubelet": one cluster (clusters.real_node) gets one real node, the other keeps simulated
@@ -64,6 +66,73 @@ class Field:
         return self.env or "SHIPYARD_" + re.sub(r"[^A-Z0-9]", "_", self.key.upper())
 
 
+def _delivery_fields(env: str) -> tuple[Field, ...]:
+    """An environment's release rules (see :mod:`shipyard.deliver.environments`)."""
+    prod = env == PRODUCTION
+    return (
+        Field(
+            f"environments.{env}.approvers",
+            "list",
+            [],
+            f"who may approve deploys to {env}: user names and group:NAME; empty: anyone",
+        ),
+        Field(
+            f"environments.{env}.min_approvals",
+            "int",
+            1 if prod else 0,
+            f"approvals a deploy to {env} needs (0: none asked)",
+            low=0,
+            high=10,
+        ),
+        Field(
+            f"environments.{env}.allow_self_approval",
+            "bool",
+            False,
+            f"may the author of a change approve its deploy to {env}",
+        ),
+        Field(
+            f"environments.{env}.approval_timeout_minutes",
+            "int",
+            24 * 60,
+            f"minutes an approval for {env} waits before it expires",
+            low=1,
+            high=60 * 24 * 30,
+        ),
+        Field(
+            f"environments.{env}.registry_namespace",
+            "str",
+            "prod" if prod else "staging",
+            f"the registry namespace images deployed to {env} must come from",
+        ),
+        Field(
+            f"environments.{env}.require_digest",
+            "bool",
+            prod,
+            f"images deployed to {env} must be referenced by digest",
+        ),
+        Field(
+            f"environments.{env}.allow_root",
+            "bool",
+            False,
+            f"may containers deployed to {env} run as root",
+        ),
+        Field(
+            f"environments.{env}.exclusive",
+            "bool",
+            True,
+            f"one deploy at a time to {env} (the others wait)",
+        ),
+        Field(
+            f"environments.{env}.helm_timeout",
+            "int",
+            300,
+            f"seconds helm waits for a deploy to {env} to become ready",
+            low=10,
+            high=3600,
+        ),
+    )
+
+
 FIELDS: tuple[Field, ...] = (
     Field(
         "registry.url",
@@ -104,6 +173,7 @@ FIELDS: tuple[Field, ...] = (
         for f in (
             Field(f"environments.{env}.context", "str", "", f"kubeconfig context of {env}"),
             Field(f"environments.{env}.namespace", "str", "", f"namespace of {env}"),
+            *_delivery_fields(env),
         )
     ),
     Field(

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shipyard.config import expressions as ex
+from shipyard.config.environments import check_environments
 from shipyard.config.loader import load_pipeline
 from shipyard.domain.diagnostics import Diagnostics, InvalidInput
 from shipyard.domain.pipeline import Job, Pipeline, Step, Variable
@@ -39,8 +40,9 @@ class Compiler(Protocol):
 class GitCompiler:
     """Compiles from the repository named in the request, through the Git port."""
 
-    def __init__(self, git_for: Callable[[str], Git]) -> None:
+    def __init__(self, git_for: Callable[[str], Git], environments: tuple[str, ...] = ()) -> None:
         self._git_for = git_for
+        self._environments = environments
 
     def compile(self, request: RunRequest, run_id: int, counter: Counter, now: float) -> RunSpec:
         git = self._git_for(request.repo)
@@ -53,6 +55,8 @@ class GitCompiler:
             predefined=predefined,
             parameters=request.parameters or None,
         )
+        if pipeline is not None:
+            check_environments(pipeline, self._environments, diags)
         if pipeline is None or diags:
             raise InvalidInput(
                 diags, f"{request.file} is not a valid pipeline at {request.sha[:12]}"
