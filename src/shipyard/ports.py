@@ -163,6 +163,11 @@ class RunStore(Protocol):
         self, run_id: int | None = None, status: str | None = None
     ) -> list[DecisionRecord]: ...
 
+    def expire_decision(self, decision_id: int) -> bool:
+        """Mark a pending decision ``expired`` (nobody answered in time); False when it was
+        answered first."""
+        ...
+
     def save_pending(self, pending: PendingChanges, request: RunRequest) -> None: ...
 
     def take_pending(

@@ -47,6 +47,7 @@ _STYLE = {
     Status.failed: "red",
     Status.canceled: "magenta",
     Status.skipped: "dim",
+    Status.expired: "magenta",
 }
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
 

@@ -193,3 +193,42 @@ class PromotionResult:
         data["source"] = self.source.reference()
         data["dest"] = self.dest.reference()
         return data
+
+
+DeployKind = Literal["deploy", "rollback", "retire"]
+DeployOutcome = Literal["running", "succeeded", "failed", "refused"]
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    """One line of the deployment ledger: a deploy, rollback or retirement and its outcome.
+
+    ``build_run_id`` is the release build that produced the image and chart (so a
+    deployment traces back to its commit, tests and scan); ``run_id`` the run that deployed.
+    """
+
+    service: str
+    version: str
+    environment: str
+    release: str
+    kind: str  # a DeployKind
+    outcome: str  # a DeployOutcome
+    started_at: float
+    run_id: int = 0
+    build_run_id: int = 0
+    commit: str = ""
+    image: str = ""
+    image_digest: str = ""
+    chart: str = ""
+    chart_digest: str = ""
+    revision: int = 0
+    change_cause: str = ""
+    approvers: tuple[str, ...] = ()
+    message: str = ""
+    finished_at: float | None = None
+    id: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["approvers"] = list(self.approvers)
+        return data

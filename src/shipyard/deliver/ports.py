@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from shipyard.deliver.model import (
         DeploymentInfo,
+        DeploymentRecord,
         DeployTarget,
         HelmRevision,
         ImageRef,
@@ -128,4 +129,36 @@ class ImagePromoter(Protocol):
     def promote(self, source: ImageRef, dest_repository: str, tag: str) -> PromotionResult:
         """``source`` must carry its digest; the manifest bytes are PUT unchanged, so the
         same digest arrives. Raises :class:`DeliveryFailed` when the registry refuses."""
+        ...
+
+
+class DeploymentLedger(Protocol):
+    """The store's side of delivery: environment locks, the ledger, approvals' answers."""
+
+    def try_lock(self, environment: str, run_id: int, holder: str) -> int | None:
+        """Take the environment's lock for ``run_id``; None when taken (or already held by
+        this run), else the run that holds it. A lock whose run has finished is stale and
+        taken over."""
+        ...
+
+    def unlock(self, environment: str, run_id: int) -> None: ...
+
+    def start(self, record: DeploymentRecord) -> int:
+        """Add a ``running`` ledger line; returns its id."""
+        ...
+
+    def finish(self, deployment_id: int, outcome: str, revision: int, message: str) -> None: ...
+
+    def deployments(
+        self,
+        service: str | None = None,
+        environment: str | None = None,
+        version: str | None = None,
+    ) -> list[DeploymentRecord]:
+        """Ledger lines, oldest first."""
+        ...
+
+    def approval(self, run_id: int, environment: str) -> tuple[str, dict[str, object], str]:
+        """The run's latest approval decision for ``environment``: (status, data,
+        resolved_by); status '' when none was asked."""
         ...

@@ -107,6 +107,7 @@ _AZURE_STATUS = {
     Status.failed: "Failed",
     Status.canceled: "Canceled",
     Status.skipped: "Skipped",
+    Status.expired: "Canceled",
     Status.queued: "Succeeded",
     Status.running: "Succeeded",
     Status.waiting: "Succeeded",

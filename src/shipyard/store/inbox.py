@@ -100,6 +100,16 @@ class InboxSide(StoreBase):
         with reading(self._engine) as conn:
             return [codec.decision_record(r) for r in conn.execute(query)]
 
+    def expire_decision(self, decision_id: int) -> bool:
+        d = t.decisions
+        with writing(self._engine) as conn:
+            result = conn.execute(
+                sa.update(d)
+                .where(d.c.id == decision_id, d.c.status == "pending")
+                .values(status="expired", resolved_at=time.time(), resolved_by="timeout")
+            )
+        return bool(result.rowcount)
+
     # -- batching --------------------------------------------------------------------
     def save_pending(self, pending: PendingChanges, request: RunRequest) -> None:
         p = t.pending_changes

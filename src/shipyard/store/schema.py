@@ -293,3 +293,55 @@ build_records = sa.Table(
     sa.Column("created_at", Time, nullable=False),
     sa.Index(None, "run_id", "id"),
 )
+
+# -- delivery: approvals' votes, the deployment ledger, environment locks ----------------
+# The ledger keeps its rows when runs are pruned (no foreign key): it is the history of
+# what ran where, read by ``shipyard history``, ``ledger`` and the DORA figures.
+
+approval_votes = sa.Table(
+    "approval_votes",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("decision"),
+    sa.Column("voter", sa.String(255), nullable=False),
+    sa.Column("approve", sa.Boolean, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, default=""),
+    sa.Column("at", Time, nullable=False),
+    sa.UniqueConstraint("decision_id", "voter"),
+)
+
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("service", sa.String(255), nullable=False),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("environment", sa.String(64), nullable=False),
+    sa.Column("release", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("run_id", Id, nullable=False, default=0),
+    sa.Column("build_run_id", Id, nullable=False, default=0),
+    sa.Column("commit", sa.String(64), nullable=False, default=""),
+    sa.Column("image", sa.Text, nullable=False, default=""),
+    sa.Column("image_digest", sa.String(255), nullable=False, default=""),
+    sa.Column("chart", sa.Text, nullable=False, default=""),
+    sa.Column("chart_digest", sa.String(255), nullable=False, default=""),
+    sa.Column("revision", sa.Integer, nullable=False, default=0),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("change_cause", sa.Text, nullable=False, default=""),
+    sa.Column("approvers", sa.JSON, nullable=False, default=list),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("started_at", Time, nullable=False),
+    sa.Column("finished_at", Time),
+    sa.Index(None, "service", "environment", "id"),
+    sa.Index(None, "service", "version"),
+)
+
+environment_locks = sa.Table(
+    "environment_locks",
+    metadata,
+    sa.Column("environment", sa.String(64), primary_key=True),
+    sa.Column("run_id", Id, nullable=False),
+    sa.Column("holder", sa.String(255), nullable=False, default=""),
+    sa.Column("acquired_at", Time, nullable=False),
+)

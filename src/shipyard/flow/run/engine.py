@@ -284,7 +284,7 @@ class Engine:
 
     def _resolved_decisions(self) -> None:
         batch = Batch(self.clock.now())
-        self._dirty |= self.gates.resolved(self.active, batch)
+        self._dirty |= self.gates.resolved(self.active, batch, self.clock.now())
         self._commit(batch)
 
     # -- scheduling ------------------------------------------------------------------

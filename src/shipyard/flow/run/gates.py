@@ -40,6 +40,8 @@ class Gatekeeper:
             latest = mine[-1]
             if latest.status == "approved":
                 return "go", f"approved by {latest.resolved_by}"
+            if latest.status == "expired":
+                return "expire", f"{latest.kind} expired: nobody answered in time"
             if latest.status in ("rejected", "canceled"):
                 return "reject", f"{latest.kind} {latest.status} by {latest.resolved_by}"
             return "wait", latest.title
@@ -59,10 +61,16 @@ class Gatekeeper:
         )
         return "wait", title
 
-    def resolved(self, active: dict[int, RunSnapshot], batch: Batch) -> set[int]:
-        """Apply decisions resolved since we last looked; returns the runs they concern."""
+    def resolved(self, active: dict[int, RunSnapshot], batch: Batch, now: float = 0.0) -> set[int]:
+        """Apply decisions resolved since we last looked; returns the runs they concern.
+
+        A pending decision whose data carries ``expires_at`` in the past is expired first,
+        so a wait that nobody answers ends as ``expired`` rather than hanging forever.
+        """
         if not any(has_waiting(s) for s in active.values()):
             return set()
+        if now:
+            self._expire(active, now)
         touched: set[int] = set()
         for decision in self.store.decisions(status="unapplied"):
             if decision.run_id not in active:
@@ -80,6 +88,13 @@ class Gatekeeper:
             )
             touched.add(decision.run_id)
         return touched
+
+    def _expire(self, active: dict[int, RunSnapshot], now: float) -> None:
+        for run_id in active:
+            for d in self._known.get(run_id, []):
+                expires = d.data.get("expires_at") if d.status == "pending" else None
+                if isinstance(expires, int | float) and 0 < expires <= now:
+                    self.store.expire_decision(d.id)
 
 
 def has_waiting(snap: RunSnapshot) -> bool:

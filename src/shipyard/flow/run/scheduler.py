@@ -24,7 +24,7 @@ from shipyard.flow.run.spec import JobDef, JobSpec, StageDef, StepRef, VarValue
 from shipyard.flow.run.status import Status, roll_up
 from shipyard.flow.run.variables import Scope
 
-Verdict = Literal["go", "wait", "reject"]
+Verdict = Literal["go", "wait", "reject", "expire"]
 #: ``gate(stage, job or None, environment) -> (verdict, message)``
 GateFn = Callable[[str, str | None, str], tuple[Verdict, str]]
 CounterFn = Callable[[str, int], int]
@@ -123,8 +123,9 @@ class Scheduler:
             if stage.status is not Status.waiting:
                 self.rec.stage(stage, Status.waiting, message)
             return
-        if verdict == "reject":
-            self.rec.close_stage(stage, Status.failed, message)
+        if verdict in ("reject", "expire"):
+            status = Status.expired if verdict == "expire" else Status.failed
+            self.rec.close_stage(stage, status, message)
             return
         problems = ctx.scope.define(stage_def.variables, ctx.eval_context)
         stage.variables = {k: v for k, v in ctx.scope.as_dict().items() if run_scope.get(k) != v}
@@ -183,8 +184,9 @@ class Scheduler:
             if job.status is not Status.waiting:
                 self.rec.job(job, Status.waiting, message)
             return None
-        if verdict == "reject":
-            self.rec.close_job(job, Status.failed, message)
+        if verdict in ("reject", "expire"):
+            status = Status.expired if verdict == "expire" else Status.failed
+            self.rec.close_job(job, status, message)
             return None
         self._system_variables(ctx.scope, stage_def, job_def, job)
         problems = ctx.scope.define(job_def.variables, ctx.eval_context)

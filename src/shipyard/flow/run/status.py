@@ -27,6 +27,9 @@ class Status(StrEnum):
     failed = "failed"
     canceled = "canceled"
     skipped = "skipped"
+    # An approval nobody gave in time: final, not a failure of the work (Azure ends the
+    # stage as canceled; Shipyard keeps the reason visible).
+    expired = "expired"
 
     @property
     def final(self) -> bool:
@@ -39,7 +42,14 @@ class Status(StrEnum):
 
 
 FINAL = frozenset(
-    {Status.succeeded, Status.succeededWithIssues, Status.failed, Status.canceled, Status.skipped}
+    {
+        Status.succeeded,
+        Status.succeededWithIssues,
+        Status.failed,
+        Status.canceled,
+        Status.skipped,
+        Status.expired,
+    }
 )
 
 _RESULT_NAMES: dict[Status, JobResult] = {
@@ -48,6 +58,7 @@ _RESULT_NAMES: dict[Status, JobResult] = {
     Status.failed: "Failed",
     Status.canceled: "Canceled",
     Status.skipped: "Skipped",
+    Status.expired: "Canceled",
 }
 
 
@@ -71,6 +82,7 @@ _SEVERITY = {
     Status.skipped: 0,
     Status.succeededWithIssues: 1,
     Status.canceled: 2,
+    Status.expired: 2,
     Status.failed: 3,
 }
 
