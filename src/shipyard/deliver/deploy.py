@@ -100,13 +100,13 @@ def approved_by(
 
 def check_newer_build(kit: DeliveryKit, release: Release, environment: str) -> None:
     for done in kit.ledger.deployments(release.service, environment, release.version):
-        if done.kind == "deploy" and done.outcome == "succeeded":
-            if done.build_run_id > release.build_run_id:
-                raise DeployRefused(
-                    f"{release.service} {release.version} from build run "
-                    f"{done.build_run_id} is already deployed to {environment}; build run "
-                    f"{release.build_run_id} is older and is not deployed over it"
-                )
+        newer = done.build_run_id > release.build_run_id
+        if done.kind == "deploy" and done.outcome == "succeeded" and newer:
+            raise DeployRefused(
+                f"{release.service} {release.version} from build run "
+                f"{done.build_run_id} is already deployed to {environment}; build run "
+                f"{release.build_run_id} is older and is not deployed over it"
+            )
 
 
 def take_lock(
