@@ -28,6 +28,8 @@ _COMMAND_MODULES = (
     "shipyard.cli.plan_cmd",
     "shipyard.cli.run_cmd",
     "shipyard.cli.expr_cmd",
+    "shipyard.cli.release_cmd",
+    "shipyard.cli.history_cmd",
     "shipyard.cli.demo_cmd",
     "shipyard.cli.platform_cmd",
     "shipyard.cli.scan_cmd",

@@ -7,14 +7,18 @@ way; :class:`LocalService` owns the pieces and stops them in the right order.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from shipyard.adapters.git import GitCli
+from shipyard.deliver.gate import EnvironmentGate
+from shipyard.deliver.release import ReleaseCompiler, RoutingCompiler
 from shipyard.executor.local import LocalExecutor
 from shipyard.flow.run.compile import GitCompiler
 from shipyard.flow.run.engine import Engine, new_engine_id
 from shipyard.flow.run.events import InProcessBus, SystemClock
+from shipyard.platform import settings
 from shipyard.ports import Gate
 from shipyard.store import SqlStore, StoreConfig, open_store
 
@@ -42,6 +46,9 @@ class LocalService:
         work_root: Path | None = None,
     ) -> LocalService:
         config = config or StoreConfig.from_env()
+        environments = settings.load().delivery
+        if gate is None:
+            gate = EnvironmentGate(environments, time.time)
         store = open_store(config)
         bus = InProcessBus()
         engine_id = new_engine_id()
@@ -55,7 +62,10 @@ class LocalService:
             store,
             executor,
             bus,
-            GitCompiler(lambda repo: GitCli(Path(repo))),
+            RoutingCompiler(
+                GitCompiler(lambda repo: GitCli(Path(repo)), environments.names()),
+                ReleaseCompiler(environments),
+            ),
             SystemClock(),
             gate=gate,
             adopt=adopt,

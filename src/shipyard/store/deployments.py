@@ -107,6 +107,12 @@ class Deployments:
         with reading(self._engine) as conn:
             return [_record(r) for r in conn.execute(query)]
 
+    def run_request(self, run_id: int) -> dict[str, Any]:
+        """The request a run was made from (who asked for it, its parameters)."""
+        with reading(self._engine) as conn:
+            data = conn.execute(sa.select(t.runs.c.request).where(t.runs.c.id == run_id)).scalar()
+        return dict(data or {})
+
     # -- approvals -------------------------------------------------------------------
     def approval(self, run_id: int, environment: str) -> tuple[str, dict[str, object], str]:
         for row in reversed(self.approval_decisions(run_id)):
