@@ -60,18 +60,23 @@ class OciRegistry:
         return httpx2.Client(timeout=self.timeout, transport=self.transport, trust_env=False)
 
     def _request(
-        self, method: str, path: str, scope: str = "", headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        scope: str = "",
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
     ) -> httpx2.Response:
         headers = dict(headers or {})
-        url = self.base_url + path
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
         try:
             with self._client() as client:
                 if scope in self._tokens:
                     headers["Authorization"] = f"Bearer {self._tokens[scope]}"
-                resp = client.request(method, url, headers=headers)
+                resp = client.request(method, url, headers=headers, content=content)
                 if resp.status_code == 401:
                     headers["Authorization"] = self._authorize(client, resp, scope)
-                    resp = client.request(method, url, headers=headers)
+                    resp = client.request(method, url, headers=headers, content=content)
         except httpx2.HTTPError as exc:
             raise RegistryUnreachable(
                 f"registry {self.address} did not answer: {exc}",
@@ -107,6 +112,18 @@ class OciRegistry:
         token = str(body.get("token") or body.get("access_token") or "")
         self._tokens[scope] = token
         return f"Bearer {token}"
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        scope: str = "",
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> httpx2.Response:
+        """One request of the distribution API (a path, or a Location the registry gave),
+        authorized for ``scope``; refusals raise :class:`RegistryDenied`."""
+        return self._request(method, path, scope, headers, content)
 
     def ping(self) -> None:
         """Raise unless ``GET /v2/`` answers 200 (the API is up and we may use it)."""
