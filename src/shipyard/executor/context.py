@@ -125,4 +125,14 @@ class StepContext:
         found = self._step.job.services.get(kind)
         if found is None:
             raise EnvironmentProblem(f"this executor offers no {kind.__name__} to tasks")
+        if isinstance(found, Deferred):
+            found = found.build()
         return cast(T, found)
+
+
+class Deferred:
+    """A service built when a step first asks for it (reading settings, opening clients),
+    so a worker whose steps never need it never pays for it or fails on it."""
+
+    def build(self) -> object:
+        raise NotImplementedError

@@ -29,6 +29,7 @@ from shipyard.adapters.osv import OsvScanner
 from shipyard.adapters.registry_client import OciRegistries
 from shipyard.adapters.skopeo import SkopeoArchiver
 from shipyard.adapters.syft import SyftSbom
+from shipyard.deliver.kit import DeliveryKit
 from shipyard.domain.scan import ScanPolicy, ScanResult
 from shipyard.flow import connections as conn
 from shipyard.platform import settings as platform_settings
@@ -130,4 +131,10 @@ class PlatformToolbox:
 
 def task_services(store: SqlStore) -> dict[type, object]:
     """The services a local worker offers to task plugins (``JobRunner(services=...)``)."""
-    return {BuildToolbox: PlatformToolbox(), BuildRecorder: BuildRecords(store.engine)}
+    from shipyard.executor.delivery import LazyKit
+
+    return {
+        BuildToolbox: PlatformToolbox(),
+        BuildRecorder: BuildRecords(store.engine),
+        DeliveryKit: LazyKit(store.engine),
+    }
