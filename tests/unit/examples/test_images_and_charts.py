@@ -120,10 +120,13 @@ def test_the_deployment_template_has_the_article_practices(service: str) -> None
     text = (FABRIKAM / "charts" / service / "templates" / "deployment.yaml").read_text()
     assert f'name: {{{{ include "{service}.fullname" . | replace "." "" }}}}' in text
     assert "kubernetes.io/change-cause: {{ .Values.reason | quote }}" in text
-    assert (
-        '{{ .Values.image.repository }}:{{ required "image.tag is required' in text
-        and '{{ required "dockerregistry is required" .Values.dockerregistry }}/' in text
-    )
+    # The tag is always required; a digest, when given, pins the image (production).
+    assert 'required "image.tag is required' in text
+    assert '{{ required "dockerregistry is required" .Values.dockerregistry }}/' in text
+    if service == "delivery":
+        assert "{{ if .Values.image.digest }}@{{ .Values.image.digest }}" in text
+    else:
+        assert '{{ .Values.image.repository }}:{{ required "image.tag is required' in text
     assert "value: {{ .Values.log.level | quote }}" in text
     for needed in (
         "runAsNonRoot: true",

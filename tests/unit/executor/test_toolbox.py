@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from shipyard.deliver.kit import DeliveryKit
 from shipyard.domain.diagnostics import InvalidInput
 from shipyard.executor.toolbox import PlatformToolbox, task_services
 from shipyard.ports import BuildRecorder, BuildToolbox
@@ -61,4 +62,4 @@ def test_connections_are_read_from_the_user_config_and_broken_files_fail_the_ste
 
 def test_a_worker_offers_the_toolbox_and_the_build_record(tmp_path: Path) -> None:
     services = task_services(store_at(tmp_path))
-    assert set(services) == {BuildToolbox, BuildRecorder}
+    assert set(services) == {BuildToolbox, BuildRecorder, DeliveryKit}

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from shipyard.config.tasks import catalog_artifacts, catalog_build, catalog_deploy, catalog_script
+from shipyard.config.tasks import (
+    catalog_artifacts,
+    catalog_build,
+    catalog_deploy,
+    catalog_release,
+    catalog_script,
+)
 from shipyard.config.tasks.model import TaskSpec
 
 
@@ -54,5 +60,6 @@ REGISTRY = TaskRegistry(
         *catalog_artifacts.SPECS,
         *catalog_script.SPECS,
         *catalog_deploy.SPECS,
+        *catalog_release.SPECS,
     )
 )

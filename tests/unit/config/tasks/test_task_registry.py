@@ -24,7 +24,10 @@ SUPPORTED = {
     "PublishBuildArtifacts@1",
     "PublishPipelineArtifact@1",
     "PublishTestResults@2",
+    "ShipyardDeploy@1",
+    "ShipyardPromote@1",
     "ShipyardScan@1",
+    "ShipyardSmokeTest@1",
 }
 
 
