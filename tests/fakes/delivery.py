@@ -143,8 +143,10 @@ class FakeCluster:
 @dataclass
 class FakeProbe:
     answers: dict[str, tuple[int, str]] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
 
     def get(self, url: str, timeout_s: float) -> tuple[int, str]:
+        self.asked.append(url)
         return self.answers.get(url, (200, "ok"))
 
 

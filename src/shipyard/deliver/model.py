@@ -29,6 +29,8 @@ class DeployTarget:
     """Where a deploy goes: one kubeconfig context and namespace.
 
     ``cluster`` is the platform's name for it (``devtest``, ``prod``), for messages only.
+    ``simulated``: its nodes are simulated (kwok), so pods there run no process and a
+    smoke test can only check that they are ready.
     """
 
     environment: str
@@ -36,6 +38,7 @@ class DeployTarget:
     context: str
     namespace: str
     cluster: str = ""
+    simulated: bool = False
 
     def describe(self) -> str:
         where = f" on cluster {self.cluster}" if self.cluster else ""

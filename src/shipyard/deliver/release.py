@@ -128,7 +128,7 @@ def _stage_name(environment: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", environment)) or "Env"
 
 
-def release_spec(release: Release, path: tuple[str, ...], number: str) -> RunSpec:
+def release_spec(release: Release, path: tuple[str, ...], number: str, run_id: int = 0) -> RunSpec:
     """The generated pipeline: one stage per environment of ``path``, in order; each stage a
     deployment job on that environment (its gate asks for the approval the environment
     needs); the first environment gets a smoke test, the later ones a promotion first."""
@@ -196,6 +196,8 @@ def release_spec(release: Release, path: tuple[str, ...], number: str) -> RunSpe
             VarDef("Release.Version", release.version, readonly=True),
             VarDef("Release.Name", release.release, readonly=True),
             VarDef("Build.BuildNumber", number, readonly=True),
+            # The steps key their approval, lock and ledger lines on the run's id.
+            VarDef("Build.BuildId", str(run_id), readonly=True),
         ),
         stages=tuple(stages),
     )
@@ -224,7 +226,7 @@ class ReleaseCompiler:
         release = Release.from_json(request.event)
         path = release_path(request, self.environments)
         n = counter(f"release:{release.service}:{release.version}", 1)
-        return release_spec(release, path, f"{release.release}-r{n}")
+        return release_spec(release, path, f"{release.release}-r{n}", run_id)
 
 
 class RoutingCompiler:

@@ -47,8 +47,10 @@ def delivery_kit(engine: sa.Engine, platform: Platform | None = None) -> Deliver
 
     def target(name: str) -> DeployTarget:
         ref = platform_environment(name, p)
+        real = settings.clusters.real_node_cluster
+        simulated = ref.cluster is not None and ref.cluster != real
         return DeployTarget(
-            name, str(ref.kubeconfig), ref.context, ref.namespace, ref.cluster or ""
+            name, str(ref.kubeconfig), ref.context, ref.namespace, ref.cluster or "", simulated
         )
 
     entry = tool("helm")

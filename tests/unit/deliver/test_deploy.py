@@ -9,7 +9,7 @@ import pytest
 
 from shipyard.deliver import checks
 from shipyard.deliver.deploy import DeployRefused, change_cause, deploy
-from shipyard.deliver.model import DeploymentRecord, PodInfo
+from shipyard.deliver.model import DeploymentRecord, DeployTarget, PodInfo
 from shipyard.deliver.ports import DeliveryFailed, RolloutFailed
 from shipyard.deliver.release import release_name
 from tests.fakes import delivery as fk
@@ -136,6 +136,22 @@ def test_the_smoke_test_names_the_pod_that_does_not_answer() -> None:
         checks.smoke_test(kit, fk.release(), "qa", lambda s: None)
     ok = checks.smoke_test(fk.kit(cluster=cluster), fk.release(), "qa", lambda s: None)
     assert [r.pod for r in ok] == ["delivery-a", "delivery-b"]
+
+
+def test_on_simulated_nodes_the_smoke_test_checks_readiness_and_asks_no_process() -> None:
+    pods = [
+        PodInfo("delivery-a", "10.0.0.1", True, "node-000000", "Running"),
+        PodInfo("delivery-b", "10.0.0.2", False, "node-000001", "Pending"),
+    ]
+    probe = fk.FakeProbe({})
+    target = DeployTarget("production", "/k", "production", "production", "prod", True)
+    kit = fk.kit(cluster=fk.FakeCluster({"delivery-v1-0-2": pods}), probe=probe)
+    kit = replace(kit, target=lambda env: target)
+    said: list[str] = []
+    with pytest.raises(DeliveryFailed, match="delivery-b: no answer not ready"):
+        checks.smoke_test(kit, fk.release(), "production", said.append)
+    assert "no process runs there" in said[0]
+    assert probe.asked == []
 
 
 def test_change_cause_tells_the_story() -> None:
