@@ -113,7 +113,9 @@ class HelmCli:
         )
 
     def releases(self, target: DeployTarget) -> list[ReleaseState]:
-        done = self._ask(["list", "--all", "-o", "json", *_target_args(target)])
+        # helm 4 has no --all: the states are asked for by name (a pending one included).
+        states = ["--deployed", "--failed", "--pending", "--uninstalling"]
+        done = self._ask(["list", *states, "-o", "json", *_target_args(target)])
         if done.returncode != 0:
             raise DeliveryFailed(f"helm list in {target.describe()}: {_last_error(done.stderr)}")
         rows = json.loads(done.stdout or "[]")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import time
+from dataclasses import asdict
 from typing import Any
 
 import typer
@@ -194,7 +195,7 @@ def ledger_of(service: str, version: str) -> dict[str, Any]:
                     "status": d.status,
                     "by": d.resolved_by,
                     "image_digest": d.data.get("image_digest"),
-                    "votes": [v.__dict__ for v in book.votes(d.id)],
+                    "votes": [asdict(v) for v in book.votes(d.id)],
                 }
             )
     build_records = {}
@@ -344,8 +345,12 @@ def register(app: typer.Typer) -> None:
                 for c in rec["charts"]:
                     out.print(f"    chart {escape(c['reference'])} {c['digest']}")
                 for s in rec["scans"]:
-                    out.print(f"    scan  {escape(s['name'])}: {s['data'].get('status')}")
-                out.print(f"    tests {rec['tests']}")
+                    counts = ", ".join(f"{n} {k}" for k, n in (s.get("counts") or {}).items())
+                    out.print(
+                        f"    scan  {escape(s['name'])}: {s.get('status')} ({counts}); SBOM and "
+                        f"report in artifact {escape(str(s.get('artifact') or '-'))}"
+                    )
+                out.print("    tests " + (", ".join(f"{n} {k}" for k, n in rec["tests"].items()) or "none"))
             for a in data["approvals"]:
                 out.print(f"  approval {a['environment']}: {a['status']} by {a['by'] or '-'}")
             for d in data["deployments"]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import getpass
 import time
+from dataclasses import asdict
 from typing import Any
 
 import typer
@@ -148,7 +149,7 @@ def describe_wait(store: Any, run: RunRecord) -> list[dict[str, Any]]:
                 "rules": q.rules().describe(),
                 "author": q.author,
                 "expires_at": q.expires_at,
-                "votes": [v.__dict__ for v in _deployments(store).votes(d.id)],
+                "votes": [asdict(v) for v in _deployments(store).votes(d.id)],
             }
         )
     return out

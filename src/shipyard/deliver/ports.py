@@ -56,7 +56,7 @@ class HelmReleases(Protocol):
         ...
 
     def releases(self, target: DeployTarget) -> list[ReleaseState]:
-        """``helm list --all`` in the target's namespace (every status, pending ones too)."""
+        """``helm list`` in the target's namespace: every live state, pending ones too."""
         ...
 
     def upgrade(
