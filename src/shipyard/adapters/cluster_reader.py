@@ -57,6 +57,7 @@ class KubeDelivery:
                         node=str((spec.nodeName if spec else "") or ""),
                         phase=str((status.phase if status else "") or ""),
                         images=tuple(str(c.image) for c in (spec.containers if spec else [])),
+                        terminating=bool(pod.metadata and pod.metadata.deletionTimestamp),
                     )
                 )
         return sorted(found, key=lambda p: p.name)

@@ -120,12 +120,17 @@ def register(app: typer.Typer) -> None:
            tests in a container, runtime image built, scanned and pushed as
            staging/delivery:v1.0.2, chart packaged and pushed as v1.0.2.
 
-        Exit code 1 when the release build does not end as expected.
+        3. The release pipeline: v1.0.2 deployed to QA (real pods, smoke test), the
+           author's own approval refused, a second identity's approval, the image
+           promoted to prod/ by digest, the chart deployed to production; then v1.0.3
+           the same way, side by side; then a rollback. It prints where each runs.
+
+        Exit code 1 when any step does not end as expected.
         """
         as_json = output is OutputFormat.json
 
         def body() -> None:
-            from shipyard.cli.demo_release import print_outcome, run_release_demo
+            from shipyard.cli.demo_delivery import print_delivery, run_delivery_demo
 
             with tempfile.TemporaryDirectory(prefix="shipyard-demo-") as tmp:
                 work = keep or Path(tmp)
@@ -141,12 +146,12 @@ def register(app: typer.Typer) -> None:
                         emit_json({"plans": plans})
                     return
                 say = Console(quiet=True) if as_json else out
-                release = run_release_demo(example, work / "release", say=say)
+                demo = run_delivery_demo(example, work / "release", say=say)
                 if as_json:
-                    emit_json({"plans": plans, "release": release.as_json()})
+                    emit_json({"plans": plans, "delivery": demo.as_json()})
                 else:
-                    print_outcome(out, release)
-                if not release.ok:
+                    print_delivery(out, demo)
+                if not demo.ok:
                     raise SystemExit(1)
 
         guarded(body, as_json)

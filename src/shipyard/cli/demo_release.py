@@ -132,13 +132,13 @@ def ensure_platform(platform: Platform, say: Console) -> None:
         lifecycle.install(platform, tuple(missing))
 
 
-def forget_previous(platform: Platform, say: Console) -> None:
-    """Delete what an earlier demo pushed as staging/delivery:v1.0.2 and helm/delivery."""
+def forget_previous(platform: Platform, say: Console, version: str = VERSION) -> None:
+    """Delete what an earlier demo pushed as staging/delivery:VERSION and helm/delivery."""
     client = _registry(platform)
     for repo in (IMAGE_REPO, CHART_REPO):
-        digest = client.manifest_digest(repo, VERSION)
+        digest = client.manifest_digest(repo, version)
         if digest and client.delete(repo, digest):
-            say.print(f"removed {repo}:{VERSION} left by an earlier demo")
+            say.print(f"removed {repo}:{version} left by an earlier demo")
 
 
 @contextlib.contextmanager
@@ -170,7 +170,7 @@ def _request(ws: GitWorkspace, event: NewBranch) -> RunRequest:
     plan = next((p for p in report.pipelines if p.name == SERVICE), None)
     if plan is None or plan.decision != "run":
         why = plan.reason if plan else "no such pipeline"
-        raise ShipyardError(f"{SERVICE} does not run for {BRANCH}: {why}")
+        raise ShipyardError(f"{SERVICE} does not run for {event.ref}: {why}")
     return RunRequest(
         pipeline=SERVICE,
         file=plan.file,
@@ -206,7 +206,6 @@ def run_release_demo(
     platform: Platform | None = None,
 ) -> ReleaseDemo:
     """Run delivery's release build end to end; returns what the registry then holds."""
-    from shipyard.executor.service import LocalService
 
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="shipyard-release-") as tmp:
@@ -214,18 +213,28 @@ def run_release_demo(
     say = say or console()
     platform = platform or Platform.load(progress=Recorder())
     ensure_platform(platform, say)
-    forget_previous(platform, say)
-    work = workdir
-    ws, event = _history(example, work)
-    advisories = work / "advisories"
-    import_advisories(
-        [ADVISORIES / "PyPI", ADVISORIES / "Debian"], advisories, now=dt.datetime.now(dt.UTC)
-    )
+    ws, event = _history(example, workdir)
+    return build_release(platform, ws, event, VERSION, say)
+
+
+def build_release(
+    platform: Platform, ws: GitWorkspace, event: NewBranch, version: str, say: Console
+) -> ReleaseDemo:
+    """Delivery's pipeline for the release branch ``event`` created, run here to the end."""
+    from shipyard.executor.service import LocalService
+
+    forget_previous(platform, say, version)
+    advisories = ws.path.parent / "advisories"
+    if not advisories.is_dir():
+        import_advisories(
+            [ADVISORIES / "PyPI", ADVISORIES / "Debian"], advisories, now=dt.datetime.now(dt.UTC)
+        )
     env = {
         "SHIPYARD_ADVISORIES_DIR": str(advisories),
         "SHIPYARD_SCAN_CONFIG": str(ADVISORIES / "shipyard-scan.toml"),
     }
-    say.rule(escape(f"{BRANCH} created from main: delivery's full CI"))
+    branch = event.ref.removeprefix("refs/heads/")
+    say.rule(escape(f"{branch} created from main: delivery's full CI"))
     with _environment(env):
         request = _request(ws, event)
         svc = LocalService.start()
@@ -238,14 +247,14 @@ def run_release_demo(
             run = svc.store.get_run(run_id)
             if run is None:
                 raise ShipyardError(f"run {run_id} is not in the store")
-            result = _check(platform, svc.store, run)
+            result = _check(platform, svc.store, run, version)
             print_build_record(say, svc.store, run)
         finally:
             svc.stop()
     return result
 
 
-def _check(platform: Platform, store: Any, run: Any) -> ReleaseDemo:
+def _check(platform: Platform, store: Any, run: Any, version: str) -> ReleaseDemo:
     record = build_record_json(store, run)
     images = [i for i in record["images"] if i["name"] == SERVICE]
     charts = [c for c in record["charts"] if c["name"] == SERVICE]
@@ -262,8 +271,8 @@ def _check(platform: Platform, store: Any, run: Any) -> ReleaseDemo:
         image_digest=images[-1]["digest"] if images else "",
         chart=charts[-1]["reference"] if charts else "",
         chart_digest=charts[-1]["digest"] if charts else "",
-        registry_image_digest=client.manifest_digest(IMAGE_REPO, VERSION),
-        registry_chart_digest=client.manifest_digest(CHART_REPO, VERSION),
+        registry_image_digest=client.manifest_digest(IMAGE_REPO, version),
+        registry_chart_digest=client.manifest_digest(CHART_REPO, version),
         latest=latest,
         record=record,
     )

@@ -350,7 +350,10 @@ def register(app: typer.Typer) -> None:
                         f"    scan  {escape(s['name'])}: {s.get('status')} ({counts}); SBOM and "
                         f"report in artifact {escape(str(s.get('artifact') or '-'))}"
                     )
-                out.print("    tests " + (", ".join(f"{n} {k}" for k, n in rec["tests"].items()) or "none"))
+                out.print(
+                    "    tests "
+                    + (", ".join(f"{n} {k}" for k, n in rec["tests"].items()) or "none")
+                )
             for a in data["approvals"]:
                 out.print(f"  approval {a['environment']}: {a['status']} by {a['by'] or '-'}")
             for d in data["deployments"]:

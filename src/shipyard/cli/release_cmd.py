@@ -195,7 +195,11 @@ def start_release(
     return run
 
 
-def vote(run_id: int, voter: str, approve: bool, comment: str, wait: bool, as_json: bool) -> None:
+def vote(
+    run_id: int, voter: str, approve: bool, comment: str, wait: bool, as_json: bool
+) -> RunRecord | None:
+    """Record a vote; when it decides the approval and ``wait``, carry the run on here and
+    return it as it then stands (``None`` when nothing ran here)."""
     from shipyard.platform import settings
 
     store = _store()
@@ -227,19 +231,20 @@ def vote(run_id: int, voter: str, approve: bool, comment: str, wait: bool, as_js
             out.print(f"{voter} approved {question.title()}; {need} more approval(s) needed")
         else:
             emit_json({"run": run_id, "decision": decision.id, "resolved": False, "needed": need})
-        return
+        return None
     by = ",".join(v.voter for v in votes if v.approve == verdict)
     store.resolve_decision(decision.id, verdict, by, comment)
     if not as_json:
         word = "approved" if verdict else "rejected"
         out.print(f"{question.title()}: {word} by {by} (as {voter}, not the author)")
     if wait:
-        carry_on(run_id, as_json)
-    elif as_json:
+        return carry_on(run_id, as_json)
+    if as_json:
         emit_json({"run": run_id, "decision": decision.id, "resolved": True, "approved": verdict})
+    return None
 
 
-def carry_on(run_id: int, as_json: bool) -> None:
+def carry_on(run_id: int, as_json: bool) -> RunRecord | None:
     """Resume the run in this process unless another engine already has it."""
     from shipyard.executor.service import LocalService
 
@@ -248,12 +253,16 @@ def carry_on(run_id: int, as_json: bool) -> None:
         if not svc.engine.adopt_run(run_id):
             if not as_json:
                 console().print(f"run {run_id} is carried on by the engine that runs it")
-            return
+            return None
         run = follow(svc, run_id, as_json)
     finally:
         svc.stop()
     report(_store(), run, as_json)
-    raise SystemExit(0 if run.status.ok or not run.status.final else 1)
+    return run
+
+
+def _exit_for(run: RunRecord | None) -> None:
+    raise SystemExit(0 if run is None or run.status.ok or not run.status.final else 1)
 
 
 def register(app: typer.Typer) -> None:
@@ -340,4 +349,4 @@ def _register_vote(app: typer.Typer, name: str, approving: bool) -> None:
         output: OutputFormat = OUTPUT,
     ) -> None:
         as_json = output is OutputFormat.json
-        guarded(lambda: vote(run_id, voter, approving, comment, wait, as_json), as_json)
+        guarded(lambda: _exit_for(vote(run_id, voter, approving, comment, wait, as_json)), as_json)

@@ -62,7 +62,14 @@ def smoke_test(
     """GET the health endpoint of every pod of the release; raises when none answers or
     any answers with something other than 200."""
     target = kit.target(environment)
-    pods = kit.cluster.pods(target, {"app.kubernetes.io/instance": release.release})
+    found = kit.cluster.pods(target, {"app.kubernetes.io/instance": release.release})
+    # Only the pods of this rollout: an earlier ReplicaSet's pods may still be shutting
+    # down after `helm --wait` returned, and they answer for another build.
+    pods = [
+        p
+        for p in found
+        if not p.terminating and any(i.endswith("@" + release.image_digest) for i in p.images)
+    ]
     if not pods:
         raise DeliveryFailed(f"no pods of {release.release} in {target.describe()}")
     results: list[SmokeResult] = []

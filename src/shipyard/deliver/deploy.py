@@ -66,6 +66,9 @@ def upgrade_request(
         "dockerregistry": image.address,
         "image": {"repository": image.repository, "tag": image.tag, "digest": image.digest},
         "reason": cause,
+        # In the pod template too (the scaffold's podAnnotations), so that every deploy and
+        # rollback is its own ReplicaSet and `kubectl rollout history` counts as helm does.
+        "podAnnotations": {"shipyard.dev/change-cause": cause},
     }
     return UpgradeRequest(
         release.release,

@@ -146,6 +146,7 @@ class PodInfo:
     node: str
     phase: str
     images: tuple[str, ...] = ()
+    terminating: bool = False  # deleted, still shutting down (the rollout it belonged to)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ def run_deploy(kit: Any, env: str = "qa", rel: Any = None, run_id: int = 12) -> 
     return deploy(kit, rel or fk.release(), env, run_id, said.append, noop_runner, lambda s: None)
 
 
+IMAGE = (f"127.0.0.1:5000/staging/delivery@{fk.DIGEST}",)
+
+
 def approved(kit: Any, run_id: int = 12, **data: object) -> None:
     base: dict[str, object] = {
         "image_digest": fk.DIGEST,
@@ -126,22 +129,27 @@ def test_promotion_must_deliver_the_built_digest() -> None:
 
 def test_the_smoke_test_names_the_pod_that_does_not_answer() -> None:
     pods = [
-        PodInfo("delivery-a", "10.0.0.5", True, "node-1", "Running"),
-        PodInfo("delivery-b", "10.0.0.6", True, "node-1", "Running"),
+        PodInfo("delivery-a", "10.0.0.5", True, "node-1", "Running", IMAGE),
+        PodInfo("delivery-b", "10.0.0.6", True, "node-1", "Running", IMAGE),
+        # An earlier rollout's pods: shutting down, or of another build; never asked.
+        PodInfo("delivery-old", "10.0.0.7", True, "node-1", "Running", IMAGE, terminating=True),
+        PodInfo("delivery-prev", "10.0.0.8", True, "node-1", "Running", ("r/d@sha256:0",)),
     ]
     cluster = fk.FakeCluster({"delivery-v1-0-2": pods})
     probe = fk.FakeProbe({"http://10.0.0.6:8080/health": (0, "connection refused")})
     kit = fk.kit(cluster=cluster, probe=probe)
     with pytest.raises(DeliveryFailed, match="delivery-b: no answer connection refused"):
         checks.smoke_test(kit, fk.release(), "qa", lambda s: None)
-    ok = checks.smoke_test(fk.kit(cluster=cluster), fk.release(), "qa", lambda s: None)
+    asked = fk.FakeProbe()
+    ok = checks.smoke_test(fk.kit(cluster=cluster, probe=asked), fk.release(), "qa", lambda s: None)
+    assert asked.asked == ["http://10.0.0.5:8080/health", "http://10.0.0.6:8080/health"]
     assert [r.pod for r in ok] == ["delivery-a", "delivery-b"]
 
 
 def test_on_simulated_nodes_the_smoke_test_checks_readiness_and_asks_no_process() -> None:
     pods = [
-        PodInfo("delivery-a", "10.0.0.1", True, "node-000000", "Running"),
-        PodInfo("delivery-b", "10.0.0.2", False, "node-000001", "Pending"),
+        PodInfo("delivery-a", "10.0.0.1", True, "node-000000", "Running", IMAGE),
+        PodInfo("delivery-b", "10.0.0.2", False, "node-000001", "Pending", IMAGE),
     ]
     probe = fk.FakeProbe({})
     target = DeployTarget("production", "/k", "production", "production", "prod", True)
