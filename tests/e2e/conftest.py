@@ -98,11 +98,6 @@ def registry(platform: Platform) -> OciRegistry:
                        password=target.password.reveal())  # fmt: skip
 
 
-def _append(ws: GitWorkspace, rel: str, text: str) -> None:
-    path = ws.path / rel
-    ws.write(rel, (path.read_text() if path.exists() else "") + text)
-
-
 @pytest.fixture(scope="session")
 def fabrikam(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     ws = GitWorkspace.create(tmp_path_factory.mktemp("git") / "fabrikam", seed=EXAMPLE)
@@ -119,7 +114,7 @@ def fabrikam(tmp_path_factory: pytest.TempPathFactory) -> Repo:
         ws.checkout("main")
         ws.branch(branch)
         ws.checkout(branch)
-        _append(ws, rel, text)
+        ws.append(rel, text)
         ws.commit_all(f"{branch}: a change")
     ws.checkout("main")
     return Repo(ws.path, ws)

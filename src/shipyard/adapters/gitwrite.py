@@ -66,3 +66,8 @@ class GitWorkspace:
         target = self.path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
+
+    def append(self, rel: str, text: str) -> None:
+        """Add ``text`` at the end of a file (created when missing)."""
+        target = self.path / rel
+        self.write(rel, (target.read_text() if target.exists() else "") + text)

@@ -35,25 +35,19 @@ class Scenario:
     prepare: Callable[[GitWorkspace], Event]
 
 
-def _append(ws: GitWorkspace, rel: str, line: str) -> None:
-    path = ws.path / rel
-    text = path.read_text() if path.exists() else ""
-    ws.write(rel, text + line + "\n")
-
-
 def _feature_push(ws: GitWorkspace) -> Event:
     ws.checkout("main")
     ws.branch("feature/delivery/x")
     ws.checkout("feature/delivery/x")
     before = ws.head()
-    _append(ws, "src/shipping/delivery/README.md", "A change on the delivery service.")
+    ws.append("src/shipping/delivery/README.md", "A change on the delivery service.\n")
     return Push("refs/heads/feature/delivery/x", before, ws.commit_all("delivery: a feature"))
 
 
 def _shared_push(ws: GitWorkspace) -> Event:
     ws.checkout("main")
     before = ws.head()
-    _append(ws, "src/shipping/common/README.md", "A change in the shared library.")
+    ws.append("src/shipping/common/README.md", "A change in the shared library.\n")
     return Push("refs/heads/main", before, ws.commit_all("common: shared change"))
 
 
@@ -66,7 +60,7 @@ def _release_branch(ws: GitWorkspace) -> Event:
 def _docs_push(ws: GitWorkspace) -> Event:
     ws.checkout("main")
     before = ws.head()
-    _append(ws, "docs/README.md", "Docs only.")
+    ws.append("docs/README.md", "Docs only.\n")
     return Push("refs/heads/main", before, ws.commit_all("docs: only docs"))
 
 

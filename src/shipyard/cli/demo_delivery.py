@@ -85,10 +85,7 @@ def second_identity(author: str) -> str:
 def _cut(ws: GitWorkspace, version: str) -> NewBranch:
     """A change on main, then release/delivery/VERSION from it."""
     ws.checkout("main")
-    rel = "src/shipping/delivery/README.md"
-    path = ws.path / rel
-    text = path.read_text() if path.exists() else ""
-    ws.write(rel, text + f"Changes of {version}.\n")
+    ws.append("src/shipping/delivery/README.md", f"Changes of {version}.\n")
     ws.commit_all(f"delivery: what {version} brings")
     branch = f"release/{SERVICE}/{version}"
     ws.branch(branch, "main")
@@ -98,7 +95,7 @@ def _cut(ws: GitWorkspace, version: str) -> NewBranch:
 def _release(
     demo: DeliveryDemo, version: str, build_run: int, path: str, say: Console, quiet: bool
 ) -> dict[str, Any]:
-    from shipyard.cli.release_cmd import start_release, vote
+    from shipyard.cli.release_cmd import _store, start_release, vote
 
     author = getpass.getuser()
     say.rule(escape(f"shipyard release {SERVICE} {version} --to {path}"))
@@ -113,11 +110,9 @@ def _release(
         demo.approver = second_identity(author)
         say.print(f"approving as a second identity: {demo.approver} (the author is {author})")
         done = vote(run.id, demo.approver, True, f"{version} signed off in QA", True, quiet)
-        run = done or run
-    from shipyard.cli.release_cmd import _store
-
-    final = _store().get_run(run.id) or run
-    return {"run": final.id, "status": str(final.status), "build_run": build_run}
+        # None only when another engine carried the run on: read how it stands.
+        run = done or _store().get_run(run.id) or run
+    return {"run": run.id, "status": str(run.status), "build_run": build_run}
 
 
 def _where(say: Console) -> list[dict[str, Any]]:

@@ -132,7 +132,7 @@ def ensure_platform(platform: Platform, say: Console) -> None:
         lifecycle.install(platform, tuple(missing))
 
 
-def forget_previous(platform: Platform, say: Console, version: str = VERSION) -> None:
+def forget_previous(platform: Platform, say: Console, version: str) -> None:
     """Delete what an earlier demo pushed as staging/delivery:VERSION and helm/delivery."""
     client = _registry(platform)
     for repo in (IMAGE_REPO, CHART_REPO):
