@@ -8,6 +8,7 @@ of taken ports with their holders.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,7 @@ class FakeDaemons:
     clock: int = 1000  # kernel start times: a reused PID gets a later one
     spawned: list[tuple[str, ...]] = field(default_factory=list)
     on_spawn: Callable[[ProcInfo], None] | None = None
+    listening: dict[int, int] = field(default_factory=dict)  # port -> pid of a spawned server
 
     def add(self, *argv: str, pid: int | None = None) -> ProcInfo:
         pid = pid or self.next_pid
@@ -110,6 +112,8 @@ class FakeDaemons:
     ) -> ProcInfo:
         self.spawned.append(tuple(argv))
         proc = self.add(*argv)
+        if "shipyard.adapters.token_server" in argv:  # it listens on the port of its config
+            self.listening[json.loads(Path(argv[-1]).read_text())["port"]] = proc.pid
         if self.on_spawn:
             self.on_spawn(proc)
         return proc
@@ -134,12 +138,18 @@ class FakeDaemons:
 @dataclass
 class FakeNetwork:
     taken: dict[int, int | None] = field(default_factory=dict)  # port -> holder pid
+    daemons: FakeDaemons | None = None  # ports its spawned servers listen on count as taken
+
+    def _holders(self) -> dict[int, int | None]:
+        d = self.daemons
+        live = {port: pid for port, pid in d.listening.items() if d.alive(pid)} if d else {}
+        return {**live, **self.taken}
 
     def is_free(self, host: str, port: int) -> bool:
-        return port not in self.taken
+        return port not in self._holders()
 
     def accepts(self, host: str, port: int, timeout: float = 0.5) -> bool:
-        return port in self.taken
+        return port in self._holders()
 
     def listener(self, port: int) -> int | None:
-        return self.taken.get(port)
+        return self._holders().get(port)

@@ -38,7 +38,8 @@ class RegistryPromoter:
             raise DeliveryFailed(f"{source.reference()} has no digest: promotion is by digest")
         started = time.perf_counter()
         self._counts = dict.fromkeys(self._counts, 0)
-        digest = self._copy(source.repository, dest_repository, source.digest, tag)
+        with self.registry.session():
+            digest = self._copy(source.repository, dest_repository, source.digest, tag)
         if digest != source.digest:
             raise DeliveryFailed(
                 f"{dest_repository}:{tag} arrived as {digest}, not {source.digest}: the "

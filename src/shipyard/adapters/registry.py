@@ -11,7 +11,9 @@ challenge, ``Basic`` means "send the credentials", ``Bearer realm=...,service=..
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx2
@@ -51,13 +53,29 @@ class OciRegistry:
     timeout: float = 10.0
     transport: httpx2.BaseTransport | None = None
     _tokens: dict[str, str] = field(default_factory=dict, repr=False)
+    _http: httpx2.Client | None = field(default=None, repr=False)
 
     @property
     def base_url(self) -> str:
         return f"{'https' if self.secure else 'http'}://{self.address}"
 
-    def _client(self) -> httpx2.Client:
+    def _new_client(self) -> httpx2.Client:
         return httpx2.Client(timeout=self.timeout, transport=self.transport, trust_env=False)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[OciRegistry]:
+        """One connection pool for every request inside: a promotion is a dozen small
+        requests, and a new TCP connection for each costs more than the requests do.
+        Outside a session each request has its own client, so nothing is left open."""
+        if self._http is not None:
+            yield self
+            return
+        self._http = self._new_client()
+        try:
+            yield self
+        finally:
+            self._http.close()
+            self._http = None
 
     def _request(
         self,
@@ -70,7 +88,9 @@ class OciRegistry:
         headers = dict(headers or {})
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
         try:
-            with self._client() as client:
+            with self.session():
+                client = self._http
+                assert client is not None
                 if scope in self._tokens:
                     headers["Authorization"] = f"Bearer {self._tokens[scope]}"
                 resp = client.request(method, url, headers=headers, content=content)

@@ -155,6 +155,19 @@ def _rows(report: dict[str, Any]) -> list[tuple[str, str, str, str, bool | None,
             text,
         )
     )
+    tokens = reg.get("token_service")
+    if tokens:
+        push = "; ".join(f"{role} pushes {', '.join(ns)}" for role, ns in tokens["push"].items())
+        rows.append(
+            (
+                "registry tokens",
+                "",
+                tokens["address"],
+                str(tokens["pid"] or ""),
+                tokens["state"] == "running",
+                f"{tokens['state']} ({push})",
+            )
+        )
     for img in report["images"]:
         present = img["present"]
         word = {True: "present", False: "missing", None: "unknown"}[present]

@@ -57,7 +57,7 @@ def advisories_dir(explicit: Path | None, paths: PlatformPaths | None = None) ->
 def build_tools(paths: PlatformPaths) -> ScanTools:
     """The real tools: skopeo from the system, syft and osv-scanner from the tool cache."""
     settings = platform_settings.load(paths=paths)
-    target = registry_target(settings)
+    target = registry_target(settings, paths)
     env = {"REGISTRY_AUTH_FILE": str(auth_file(paths))} if auth_file(paths).is_file() else {}
     syft, osv = tool("syft"), tool("osv-scanner")
     return ScanTools(

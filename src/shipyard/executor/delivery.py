@@ -24,6 +24,7 @@ from shipyard.adapters.tool_runner import ConsoleRunner
 from shipyard.deliver.kit import DeliveryKit
 from shipyard.deliver.model import DeployTarget
 from shipyard.deliver.policy import check_manifests
+from shipyard.domain import registry_access
 from shipyard.executor.context import Deferred
 from shipyard.platform import Platform, Recorder
 from shipyard.platform import environment as platform_environment
@@ -57,11 +58,12 @@ def delivery_kit(engine: sa.Engine, platform: Platform | None = None) -> Deliver
     helm_binary = p.paths.tool_dir(entry.name, entry.version) / "helm"
     cluster = KubeDelivery(_explain)
     registry = p.target
+    promotion = p.target_as(registry_access.PROMOTION)  # the one identity that writes prod/
     client = OciRegistry(
-        registry.address,
-        secure=registry.secure,
-        username=registry.username,
-        password=registry.password.reveal(),
+        promotion.address,
+        secure=promotion.secure,
+        username=promotion.username,
+        password=promotion.password.reveal(),
     )
     return DeliveryKit(
         environments=settings.delivery,

@@ -96,7 +96,7 @@ class PlatformToolbox:
         paths = PlatformPaths.from_env(self._env)
         settings = platform_settings.load(self._env, paths=paths)
         path = self._env.get("PATH", "")
-        return _Loaded(paths, registry_target(settings), tool_env(paths, settings, path))
+        return _Loaded(paths, registry_target(settings, paths), tool_env(paths, settings, path))
 
     def images(self) -> Buildah:
         return Buildah(self._load().env)

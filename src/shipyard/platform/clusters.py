@@ -38,8 +38,7 @@ from shipyard.platform.install import binary
 from shipyard.platform.paths import PlatformPaths
 from shipyard.platform.progress import Progress
 from shipyard.platform.settings import Settings
-from shipyard.platform.toolenv import LOOPBACK
-from shipyard.platform.topology import CLUSTERS, PORT_ROLES, ClusterSpec
+from shipyard.platform.topology import CLUSTERS, LOOPBACK, PORT_ROLES, ClusterSpec
 
 COMPONENTS = (
     "etcd",

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from shipyard.platform import registry_auth
 from shipyard.platform import settings as settings_mod
 from shipyard.platform.deps import Adapters, real_adapters
 from shipyard.platform.paths import PlatformPaths
@@ -47,7 +48,11 @@ class Platform:
 
     @property
     def target(self) -> RegistryTarget:
-        return registry_target(self.settings)
+        return registry_target(self.settings, self.paths)
+
+    def target_as(self, role: str) -> RegistryTarget:
+        """The registry with the credentials of ``role`` (promotion, platform images)."""
+        return registry_target(self.settings, self.paths, role)
 
     @property
     def kubeconfig(self) -> Path:
@@ -55,3 +60,12 @@ class Platform:
 
     def tool_env(self) -> dict[str, str]:
         return tool_env(self.paths, self.settings)
+
+    def tool_env_as(self, role: str) -> dict[str, str]:
+        """The tool env with the registry credentials of ``role`` (embedded registry; an
+        external one keeps the configured credentials)."""
+        env = self.tool_env()
+        auth = registry_auth.role_auth_file(self.paths, role)
+        if self.settings.registry.embedded and auth.is_file():
+            env["REGISTRY_AUTH_FILE"] = env["HELM_REGISTRY_CONFIG"] = str(auth)
+        return env

@@ -30,7 +30,7 @@ from shipyard.adapters.kubeview import KWOK_ANNOTATION
 from shipyard.platform.catalog import KUBE, tool
 from shipyard.platform.install import binary
 from shipyard.platform.paths import PlatformPaths
-from shipyard.platform.toolenv import LOOPBACK
+from shipyard.platform.topology import LOOPBACK
 
 API_SERVICE_IP = "10.0.0.1"  # the kubernetes Service in kube-apiserver's default range
 _PORT_KEYS = (

@@ -24,7 +24,9 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from shipyard.domain import registry_access
 from shipyard.domain.diagnostics import EnvironmentProblem
+from shipyard.platform import registry_auth
 from shipyard.platform.access import AccessSetup
 from shipyard.platform.catalog import Tool, default_tools
 from shipyard.platform.clusters import Clusters
@@ -34,6 +36,7 @@ from shipyard.platform.errors import PlatformError
 from shipyard.platform.images import ImageBuilder
 from shipyard.platform.install import Installer, ToolStatus
 from shipyard.platform.node.service import RealNode, node_tools
+from shipyard.platform.registry_auth import TokenService
 from shipyard.platform.registry_service import RegistryService, config_file
 from shipyard.platform.toolenv import write_tool_configs
 from shipyard.platform.topology import CLUSTERS, ENVIRONMENTS
@@ -84,7 +87,31 @@ def registry_service(platform: Platform) -> RegistryService:
         platform.settings.registry.port,
         platform.adapters,
         platform.progress,
+        platform.settings.registry.token_port,
     )
+
+
+def token_service(platform: Platform) -> TokenService:
+    return TokenService(
+        platform.paths,
+        platform.settings.registry.token_port,
+        platform.adapters,
+        platform.progress,
+    )
+
+
+def ensure_registry(platform: Platform) -> None:
+    """Identities, the token service, then the registry that trusts it (embedded only)."""
+    reg = platform.settings.registry
+    if reg.embedded:
+        config = registry_auth.server_config(platform.paths)
+        before = config.read_text() if config.is_file() else ""
+        registry_auth.ensure_material(
+            platform.paths, reg.token_port, reg.anonymous_pull, platform.target.address
+        )
+        token_service(platform).ensure(restart=config.read_text() != before)
+    write_tool_configs(platform.paths, platform.target)
+    registry_service(platform).ensure()
 
 
 def clusters(platform: Platform) -> Clusters:
@@ -108,12 +135,11 @@ def up(platform: Platform) -> None:
                 installer.ensure(node_tools())
             except PlatformError as exc:
                 why_not = exc.message.splitlines()[0]
-        write_tool_configs(platform.paths, platform.target)
-        registry_service(platform).ensure()
+        ensure_registry(platform)
         ImageBuilder(
             platform.paths,
-            platform.target,
-            platform.tool_env(),
+            platform.target_as(registry_access.PLATFORM),
+            platform.tool_env_as(registry_access.PLATFORM),
             platform.adapters,
             platform.progress,
             platform.settings.debian_mirror,
@@ -183,6 +209,11 @@ def down(platform: Platform, purge: bool = False) -> DownReport:
                 report.stopped.append("registry")
             else:
                 step.skip("not running")
+        with platform.progress.step("registry token service") as step:
+            if token_service(platform).stop():
+                report.stopped.append("registry token service")
+            else:
+                step.skip("not running")
         for proc in leftovers(platform):
             platform.adapters.daemons.terminate(proc.pid, proc.start_ticks)
             report.killed.append(proc.pid)
@@ -193,10 +224,10 @@ def down(platform: Platform, purge: bool = False) -> DownReport:
 
 def leftovers(platform: Platform) -> list[ProcInfo]:
     """Processes still running from Shipyard's directories (cluster parts, our registry)."""
-    registry_conf = str(config_file(platform.paths))
+    ours = {str(config_file(platform.paths)), str(registry_auth.server_config(platform.paths))}
     kwok_dir = str(platform.paths.kwok_workdir)
     found = platform.adapters.daemons.find(
-        lambda p: any(kwok_dir in a or a == registry_conf for a in p.argv)
+        lambda p: any(kwok_dir in a or a in ours for a in p.argv)
     )
     seen = {p.pid for p in found}
     return found + [p for p in real_node(platform).processes() if p.pid not in seen]

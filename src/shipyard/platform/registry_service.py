@@ -17,14 +17,15 @@ from pathlib import Path
 
 import yaml
 
-from shipyard.platform import state
+from shipyard.platform import registry_auth, state
 from shipyard.platform.catalog import tool
 from shipyard.platform.deps import Adapters, ProcInfo, RegistryClient
 from shipyard.platform.errors import PlatformError, PortTaken
 from shipyard.platform.install import binary
 from shipyard.platform.paths import PlatformPaths
 from shipyard.platform.progress import Progress
-from shipyard.platform.toolenv import LOOPBACK, RegistryTarget
+from shipyard.platform.toolenv import RegistryTarget
+from shipyard.platform.topology import LOOPBACK
 
 COMPONENT = "registry"
 START_TIMEOUT = 30.0
@@ -50,8 +51,10 @@ def config_file(paths: PlatformPaths) -> Path:
     return paths.etc / "registry.yml"
 
 
-def render_config(paths: PlatformPaths, port: int) -> str:
-    config = {
+def render_config(paths: PlatformPaths, port: int, token_port: int | None = None) -> str:
+    """The registry's config; with ``token_port``, every request needs a token from the token
+    service there (see :mod:`shipyard.platform.registry_auth`)."""
+    config: dict[str, object] = {
         "version": 0.1,
         "log": {"level": "info", "fields": {"service": "shipyard-registry"}},
         "storage": {
@@ -65,6 +68,15 @@ def render_config(paths: PlatformPaths, port: int) -> str:
         },
         "health": {"storagedriver": {"enabled": True, "interval": "10s", "threshold": 3}},
     }
+    if token_port is not None:
+        config["auth"] = {
+            "token": {
+                "realm": registry_auth.realm(token_port),
+                "service": registry_auth.SERVICE,
+                "issuer": registry_auth.ISSUER,
+                "rootcertbundle": str(registry_auth.signing_cert(paths)),
+            }
+        }
     return (
         "# Written by Shipyard (shipyard platform up); changes are overwritten.\n"
         + yaml.safe_dump(config, sort_keys=False)
@@ -85,10 +97,12 @@ class RegistryService:
         port: int,
         adapters: Adapters,
         progress: Progress,
+        token_port: int | None = None,
     ) -> None:
         self.paths = paths
         self.target = target
         self.port = port
+        self.token_port = token_port
         self.adapters = adapters
         self.progress = progress
 
@@ -121,6 +135,12 @@ class RegistryService:
                 return
             record = state.read(self.paths, COMPONENT)
             live = state.liveness(record, self.adapters.daemons)
+            if live == "running" and record is not None and self._config_changed():
+                self.progress.info("registry: its configuration changed; restarting it")
+                self.adapters.daemons.terminate(record.pid, record.start_ticks)
+                state.remove(self.paths, COMPONENT)
+                step.detail(f"pid {self._start()} (restarted)")
+                return
             if live == "running" and record is not None:
                 if self._wait_healthy(record.pid, 10.0):
                     step.skip(f"running, pid {record.pid}")
@@ -154,10 +174,17 @@ class RegistryService:
             "shipyard.toml or SHIPYARD_REGISTRY_PORT",
         )
 
+    def _rendered(self) -> str:
+        return render_config(self.paths, self.port, self.token_port)
+
+    def _config_changed(self) -> bool:
+        path = config_file(self.paths)
+        return not path.is_file() or path.read_text() != self._rendered()
+
     def _start(self) -> int:
         path = config_file(self.paths)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_config(self.paths, self.port))
+        path.write_text(self._rendered())
         self.paths.registry_storage.mkdir(parents=True, exist_ok=True)
         exe = binary(self.paths, tool("docker-registry"))
         log = self.paths.log(COMPONENT)

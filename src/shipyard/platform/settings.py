@@ -45,6 +45,10 @@ class RegistrySettings:
     username: str
     password: Secret
     port: int
+    token_port: int = 5001
+    anonymous_pull: bool = True
+    promotion_username: str = ""
+    promotion_password: Secret = field(default_factory=Secret)
 
     @property
     def embedded(self) -> bool:
@@ -251,6 +255,10 @@ def _build(values: Mapping[str, Any], source: Path | None, origins: dict[str, st
             username=values["registry.username"],
             password=values["registry.password"],
             port=values["registry.port"],
+            token_port=values["registry.token_port"],
+            anonymous_pull=values["registry.anonymous_pull"],
+            promotion_username=values["registry.promotion_username"],
+            promotion_password=values["registry.promotion_password"],
         ),
         clusters=ClusterSettings(
             node_kind=values["clusters.node_kind"],
@@ -349,12 +357,24 @@ def _check_ports(s: Settings, diags: Diagnostics) -> None:
                     f"cluster uses {PORTS_PER_CLUSTER} ports from its API server port)",
                     code="settings",
                 )
-    if s.registry.embedded:
+    if not s.registry.embedded:
+        return
+    for key, port in (
+        ("registry.port", s.registry.port),
+        ("registry.token_port", s.registry.token_port),
+    ):
         for name, block in blocks.items():
-            if s.registry.port in block:
+            if port in block:
                 diags.add(
-                    _where(s, "registry.port"),
-                    f"registry.port: {s.registry.port} is in "
+                    _where(s, key),
+                    f"{key}: {port} is in "
                     f"the port block of cluster {name} ({block.start}-{block.stop - 1})",
                     code="settings",
                 )
+    if s.registry.port == s.registry.token_port:
+        diags.add(
+            _where(s, "registry.token_port"),
+            f"registry.token_port: {s.registry.token_port} is registry.port too; "
+            "the registry and its token service need a port each",
+            code="settings",
+        )

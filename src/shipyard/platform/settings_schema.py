@@ -144,6 +144,30 @@ FIELDS: tuple[Field, ...] = (
     Field("registry.password", "secret", Secret(), "password or token for the external registry"),
     Field("registry.port", "port", 5000, "loopback port of the embedded registry"),
     Field(
+        "registry.token_port",
+        "port",
+        5001,
+        "loopback port of the embedded registry's token service (who may push where)",
+    ),
+    Field(
+        "registry.anonymous_pull",
+        "bool",
+        True,
+        "may clients without credentials pull from the embedded registry (nodes do)",
+    ),
+    Field(
+        "registry.promotion_username",
+        "str",
+        "",
+        "external registry: the identity that may push to prod/ (default: registry.username)",
+    ),
+    Field(
+        "registry.promotion_password",
+        "secret",
+        Secret(),
+        "external registry: password or token of registry.promotion_username",
+    ),
+    Field(
         "clusters.node_kind",
         "choice",
         "kubelet",

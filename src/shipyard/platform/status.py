@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shipyard.domain import registry_access
 from shipyard.domain.diagnostics import EnvironmentProblem
 from shipyard.platform import rbac
 from shipyard.platform.catalog import default_tools
@@ -18,7 +19,13 @@ from shipyard.platform.context import Platform
 from shipyard.platform.deps import NodeInfo
 from shipyard.platform.images import base_image
 from shipyard.platform.install import Installer
-from shipyard.platform.lifecycle import clusters, leftovers, real_node, registry_service
+from shipyard.platform.lifecycle import (
+    clusters,
+    leftovers,
+    real_node,
+    registry_service,
+    token_service,
+)
 from shipyard.platform.node.service import node_tools
 from shipyard.platform.topology import CLUSTERS, ENVIRONMENTS
 
@@ -45,6 +52,14 @@ def collect(platform: Platform, *, probe_tools: bool = True) -> dict[str, Any]:
         report["tools"] = [installer.check(t).as_json() for t in (*default_tools(), *extra)]
     reg = registry_service(platform).status()
     report["registry"] = reg.as_json() | {"target": platform.target.as_json()}
+    if platform.settings.registry.embedded:
+        tokens = token_service(platform).running()
+        report["registry"]["token_service"] = {
+            "state": "running" if tokens else "stopped",
+            "pid": tokens,
+            "address": f"127.0.0.1:{platform.settings.registry.token_port}",
+            "push": {role: registry_access.writable(role) for role in registry_access.ROLES},
+        }
     report["images"] = _images(platform, reg.state in ("running", "external"))
     report["clusters"] = _clusters(platform)
     report["environments"] = _environments(platform, report["clusters"])

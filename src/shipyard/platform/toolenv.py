@@ -26,11 +26,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from shipyard.domain import registry_access
+from shipyard.platform import registry_auth
 from shipyard.platform.catalog import TOOLS
 from shipyard.platform.paths import PlatformPaths
 from shipyard.platform.settings import Secret, Settings
-
-LOOPBACK = "127.0.0.1"
+from shipyard.platform.topology import LOOPBACK
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +58,24 @@ class RegistryTarget:
         }
 
 
-def registry_target(settings: Settings) -> RegistryTarget:
+def registry_target(
+    settings: Settings, paths: PlatformPaths, role: str = registry_access.BUILD
+) -> RegistryTarget:
+    """The registry as ``role`` reaches it (see :mod:`shipyard.domain.registry_access`): the
+    embedded one with the identity ``platform up`` made for that role, an external one with
+    the credentials the settings give it (promotion may have its own)."""
     reg = settings.registry
     if reg.embedded:
-        return RegistryTarget(f"{LOOPBACK}:{reg.port}", False, "", Secret(), True)
+        cred = registry_auth.credentials(paths, role)
+        user, password = cred if cred else ("", Secret())
+        return RegistryTarget(f"{LOOPBACK}:{reg.port}", False, user, password, True)
     url = reg.url.rstrip("/")
     secure = not url.startswith("http://")
     address = url.split("://", 1)[-1]
+    if role == registry_access.PROMOTION and reg.promotion_username:
+        return RegistryTarget(
+            address, secure, reg.promotion_username, reg.promotion_password, False
+        )
     return RegistryTarget(address, secure, reg.username, reg.password, False)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+LOOPBACK = "127.0.0.1"  # every embedded service listens here only
+
 
 @dataclass(frozen=True, slots=True)
 class Environment:

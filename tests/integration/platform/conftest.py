@@ -79,12 +79,12 @@ class Instance:
 def instance(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Instance]:
     """Simulated nodes, unless a test passes ``node_kind`` (indirect parametrization)."""
     node_kind = getattr(request, "param", "kwok")
-    registry_port = free_block(25000, 1)
+    registry_port = free_block(25000, 2)  # the registry and its token service
     devtest = free_block(25100, PORTS_PER_CLUSTER)
     prod = free_block(devtest + PORTS_PER_CLUSTER + 1, PORTS_PER_CLUSTER)
     settings = tmp_path / "shipyard.toml"
     settings.write_text(
-        f"[registry]\nport = {registry_port}\n\n"
+        f"[registry]\nport = {registry_port}\ntoken_port = {registry_port + 1}\n\n"
         f"[clusters]\nnodes = 1\ndevtest_port = {devtest}\nprod_port = {prod}\n"
         f'node_kind = "{node_kind}"\n\n'
         "[images]\nbase = []\n"

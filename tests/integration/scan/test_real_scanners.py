@@ -161,9 +161,13 @@ def test_an_image_in_the_registry_is_scanned_by_digest(
     image_tar: Path, adv: Path, real_tools: ScanTools, tmp_path: Path, shipyard_platform: object
 ) -> None:
     address = shipyard_platform.target.address  # type: ignore[attr-defined]
-    ref = f"{address}/scan-test/package:v1"
+    # pushed as a build would, with the build identity, into staging/ (the registry refuses
+    # a push anywhere else)
+    auth = shipyard_platform.tool_env()["REGISTRY_AUTH_FILE"]  # type: ignore[attr-defined]
+    ref = f"{address}/staging/scan-test-package:v1"
     subprocess.run(
-        ["skopeo", "copy", "--quiet", "--dest-tls-verify=false", f"docker-archive:{image_tar}", f"docker://{ref}"],
+        ["skopeo", "copy", "--quiet", "--dest-tls-verify=false", "--authfile", auth,
+         f"docker-archive:{image_tar}", f"docker://{ref}"],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     tools = ScanTools(
@@ -175,7 +179,7 @@ def test_an_image_in_the_registry_is_scanned_by_digest(
         result = _scan(ref, adv, tools, tmp_path / "out")
     finally:
         subprocess.run(
-            ["skopeo", "delete", "--tls-verify=false", f"docker://{ref}"],
+            ["skopeo", "delete", "--tls-verify=false", "--authfile", auth, f"docker://{ref}"],
             check=False, capture_output=True, timeout=120,
         )  # fmt: skip
     assert result.status == "failed", result.refusal

@@ -30,6 +30,9 @@ class Fakes:
     host: FakeHost | None = None  # set by the fixture: a machine under a temporary root
     reader: FakeReader = field(default_factory=lambda: FakeReader())
 
+    def __post_init__(self) -> None:
+        self.net.daemons = self.daemons
+
     def adapters(self) -> Adapters:
         def registry(address: str, secure: bool, user: str, password: str) -> FakeRegistry:
             self.registry_logins.append((address, secure, user, password))

@@ -34,16 +34,17 @@ def test_a_second_up_does_nothing(platform: Platform, fakes: Fakes) -> None:
     lifecycle.up(platform)
     first = platform.progress
     assert isinstance(first, Recorder)
-    assert [s.title.split()[0] for s in first.done()] == [
+    assert [s.title.split(" 1")[0].split(" http")[0] for s in first.done()] == [
+        "registry token service",
         "registry",
-        "cluster",
-        "cluster",
-        "environments:",
+        "cluster devtest",
+        "cluster prod",
+        "environments: namespaces, RBAC, Pod Security, tokens",
     ]
     again = Recorder()
     lifecycle.up(Platform(platform.paths, platform.settings, platform.adapters, again))
     assert again.done() == []
-    assert len(fakes.daemons.spawned) == 1
+    assert len(fakes.daemons.spawned) == 2  # the token service and the registry
 
 
 def test_down_stops_everything_and_status_says_so(platform: Platform, fakes: Fakes) -> None:
@@ -51,7 +52,12 @@ def test_down_stops_everything_and_status_says_so(platform: Platform, fakes: Fak
     assert status.collect(platform)["running"] is True
     stray = fakes.daemons.add("kwok-controller", f"--config={platform.paths.kwok_workdir}/x")
     report = lifecycle.down(platform)
-    assert report.stopped == ["cluster devtest", "cluster prod", "registry"]
+    assert report.stopped == [
+        "cluster devtest",
+        "cluster prod",
+        "registry",
+        "registry token service",
+    ]
     assert report.killed == [stray.pid]
     after = status.collect(platform)
     assert after["running"] is False and after["processes"] == []

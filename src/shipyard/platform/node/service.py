@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from shipyard.domain import registry_access
 from shipyard.domain.diagnostics import EnvironmentProblem
 from shipyard.platform.catalog import Tool, tool
 from shipyard.platform.clusters import Clusters
@@ -194,7 +195,12 @@ class RealNode:
         node_ip = self.host.primary_ipv4()
         if node_ip is None:
             raise PlatformError("real node", "the host has no IPv4 address for the node")
-        NodeImages(self.p.paths, self.p.target, self.p.tool_env(), self.p.adapters).ensure()
+        NodeImages(
+            self.p.paths,
+            self.p.target_as(registry_access.PLATFORM),
+            self.p.tool_env_as(registry_access.PLATFORM),
+            self.p.adapters,
+        ).ensure()
         cluster_pki = self.clusters.cluster_dir(cluster) / "pki"
         pki.ensure(
             lay.pki,
