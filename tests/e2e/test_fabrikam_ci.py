@@ -220,6 +220,7 @@ def test_a_release_branch_publishes_the_versioned_image_and_chart(
     assert record["tests"] == {"passed": 14}
     text = shipyard("runs", "show", str(run["id"])).stdout
     assert "build record: commit" in text and "appVersion v1.0.2" in text
-    endpoint = RegistryEndpoint(registry.address, secure=False)
+    # the catalog is for identities only (the token service grants anonymous clients pull)
+    endpoint = RegistryEndpoint(registry.address, False, registry.username, registry.password)
     assert OciRegistries().repositories(endpoint), "the catalog is readable"
     assert OciRegistries().latest_tags(endpoint) == []

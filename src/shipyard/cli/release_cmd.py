@@ -217,7 +217,16 @@ def vote(
     question = Question.from_data(decision.data)
     ledger = _deployments(store)
     groups = settings.load().delivery.groups
-    problem = refusal(question, voter, groups, ledger.votes(decision.id), time.time())
+    now = time.time()
+    problem = refusal(question, voter, groups, ledger.votes(decision.id), now)
+    if problem and question.expires_at and now >= question.expires_at:
+        # Nobody ran the run while its time ran out: let an engine end it as expired now,
+        # so that it does not stay "running" until some later command looks at it.
+        ended = carry_on(run_id, True)
+        status = ended.status if ended else run.status
+        raise UsageProblem(
+            f"{'approval' if approve else 'rejection'} refused: {problem}; run {run_id} is {status}"
+        )
     if problem:
         raise UsageProblem(f"{'approval' if approve else 'rejection'} refused: {problem}")
     if not ledger.add_vote(decision.id, Vote(voter, approve, comment, time.time())):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from shipyard.deliver.kit import DeliveryKit
 from shipyard.deliver.model import ChartRef, DeploymentRecord, ImageRef, UpgradeRequest
@@ -205,4 +206,6 @@ def _upgrade(
         raise
     kit.ledger.finish(ledger_id, "succeeded", state.revision, "")
     say(f"{release.release} revision {state.revision} is {state.status} in {target.describe()}")
-    return record
+    return replace(
+        record, outcome="succeeded", revision=state.revision, finished_at=time.time(), id=ledger_id
+    )

@@ -128,16 +128,27 @@ def _stage_name(environment: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", environment)) or "Env"
 
 
-def release_spec(release: Release, path: tuple[str, ...], number: str, run_id: int = 0) -> RunSpec:
+def release_spec(
+    release: Release,
+    path: tuple[str, ...],
+    number: str,
+    run_id: int = 0,
+    namespaces: Mapping[str, str] | None = None,
+) -> RunSpec:
     """The generated pipeline: one stage per environment of ``path``, in order; each stage a
     deployment job on that environment (its gate asks for the approval the environment
-    needs); the first environment gets a smoke test, the later ones a promotion first."""
+    needs) with a smoke test after the deploy. An environment whose registry namespace
+    (``namespaces``) is not the one the build pushed to gets a promotion first, wherever it
+    stands in the path: ``--to production`` alone promotes too. Without ``namespaces``,
+    every environment after the first is promoted into."""
     payload = json.dumps(release.as_json(), sort_keys=True)
+    own = release.image_repository.split("/", 1)[0]
     stages: list[StageDef] = []
     previous = ""
     for index, env in enumerate(path):
         steps: list[StepDef] = []
-        if index > 0:
+        promote = namespaces.get(env, own) != own if namespaces is not None else index > 0
+        if promote:
             steps.append(
                 StepDef(
                     "Promote",
@@ -226,7 +237,8 @@ class ReleaseCompiler:
         release = Release.from_json(request.event)
         path = release_path(request, self.environments)
         n = counter(f"release:{release.service}:{release.version}", 1)
-        return release_spec(release, path, f"{release.release}-r{n}", run_id)
+        namespaces = {env: self.environments[env].registry_namespace for env in path}
+        return release_spec(release, path, f"{release.release}-r{n}", run_id, namespaces)
 
 
 class RoutingCompiler:

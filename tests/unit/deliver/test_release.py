@@ -81,3 +81,10 @@ def test_the_pipeline_goes_through_qa_then_production_with_promotion_before_prod
 def test_an_unknown_environment_in_the_path_is_refused() -> None:
     with pytest.raises(InvalidInput, match="unknown environment 'staging2'"):
         ReleaseCompiler(ENVS).compile(RELEASE.request(("qa", "staging2"), "rita"), 1, _counter, 0)
+
+
+def test_production_alone_is_promoted_into_and_qa_never_is() -> None:
+    alone = ReleaseCompiler(ENVS).compile(RELEASE.request(("production",), "rita"), 5, _counter, 0)
+    assert [s.name for s in alone.stages[0].jobs[0].steps] == ["Promote", "Deploy", "SmokeTest"]
+    first = ReleaseCompiler(ENVS).compile(RELEASE.request(("qa",), "rita"), 6, _counter, 0)
+    assert [s.name for s in first.stages[0].jobs[0].steps] == ["Deploy", "SmokeTest"]
