@@ -4,7 +4,8 @@ Both copy the same image (the platform's base image, mounted into a fresh stagin
 repository first) on the same embedded registry, as the promotion identity, into a fresh
 prod/ repository each time, which is what a first promotion of a version meets. Figures:
 time per promotion (median and worst of five), layer bytes sent (skopeo's from its debug
-log: uploads, not mounts), and whether the digest that arrives is the one that left. Targets: 0 layer bytes, under 100 ms.
+log: uploads, not mounts), and whether the digest that arrives is the one that left.
+Targets: 0 layer bytes, under 100 ms.
 
 Needs the platform (``shipyard platform up``); prints a line and exits 0 without it.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import typer
@@ -50,14 +50,21 @@ def _kit() -> Any:
     return open_kit()
 
 
+#: What helm prints on success that says nothing Shipyard does not say better.
+_CHATTER = frozenset({"Rollback was a success! Happy Helming!"})
+
+
 class _Echo:
     """A StepRunner for commands run outside a pipeline: output to the terminal."""
 
     def __init__(self, quiet: bool) -> None:
         from shipyard.executor.delivery import console_runner
 
-        say = None if quiet else (lambda s: console().print(s, markup=False, highlight=False))
-        self._run = console_runner(say)
+        def say(line: str) -> None:
+            if line.strip() not in _CHATTER:
+                console().print(line, markup=False, highlight=False)
+
+        self._run = console_runner(None if quiet else say)
 
     def __call__(self, argv: Any, **kw: Any) -> Any:
         return self._run(argv, **kw)
@@ -93,6 +100,28 @@ def _record(
     )
 
 
+def _restoring(ledger: Any, record: DeploymentRecord, revision: int) -> DeploymentRecord:
+    """The rollback line with what it brings back (image and chart digests, commit, build),
+    from the deploy that made ``revision``, so the ledger says what runs after it."""
+    made = [
+        d
+        for d in ledger.deployments(record.service, record.environment, record.version)
+        if d.release == record.release and d.revision == revision and d.outcome == "succeeded"
+    ]
+    if not made:
+        return record
+    d = made[-1]
+    return replace(
+        record,
+        commit=d.commit,
+        build_run_id=d.build_run_id,
+        image=d.image,
+        image_digest=d.image_digest,
+        chart=d.chart,
+        chart_digest=d.chart_digest,
+    )
+
+
 def rollback(
     service: str, environment: str, version: str, revision: int | None, by: str, as_json: bool
 ) -> dict[str, Any]:
@@ -110,9 +139,8 @@ def rollback(
         known = ", ".join(str(h.revision) for h in history)
         raise UsageProblem(f"{release} has no revision {revision} (revisions: {known})")
     to = f"revision {revision}" if revision else "the previous revision"
-    line = ledger.start(
-        _record(service, version, environment, "rollback", by, f"rollback to {to} by {by}")
-    )
+    record = _record(service, version, environment, "rollback", by, f"rollback to {to} by {by}")
+    line = ledger.start(_restoring(ledger, record, revision or history[-2].revision))
     timeout = kit.environments[environment].helm_timeout_s
     try:
         state = kit.helm.rollback(target, release, revision, timeout, _Echo(as_json))
