@@ -184,3 +184,13 @@ def _wait_for(check: Any, timeout: float = 10.0) -> None:
     while not check():
         assert time.time() < end, "timed out"
         time.sleep(0.01)
+
+
+def test_a_run_is_never_taken_from_an_engine_that_still_runs(tmp_path: Path) -> None:
+    first = Harness.create(tmp_path, gate=ApprovalGate())
+    run_id = first.submit(GATED)
+    first.drive(run_id)
+    second = Harness.create(tmp_path, gate=ApprovalGate(), store=first.store)
+    assert not second.engine.adopt_run(run_id)  # the first engine waits on it, alive
+    first.engine.stop()
+    assert run_id in second.engine.active or second.engine.adopt_run(run_id)

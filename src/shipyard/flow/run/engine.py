@@ -126,7 +126,15 @@ class Engine:
     def adopt_run(self, run_id: int) -> bool:
         """Take over a released run (one that waited while no engine ran)."""
         run = next((r for r in self.store.unfinished_runs() if r.id == run_id), None)
-        if run is None or not self.store.adopt_run(run_id, self.id, run.engine_id):
+        if run is None:
+            return False
+        if run.engine_id and run.engine_id != self.id:
+            # Never take a run from an engine that still runs (a server, another CLI): it
+            # sees the decision itself. A dead engine's run is fair game.
+            owner = next((e for e in self.store.engines() if e.id == run.engine_id), None)
+            if owner is not None and recovery.engine_alive(owner, self.clock.now()):
+                return False
+        if not self.store.adopt_run(run_id, self.id, run.engine_id):
             return False
         self._activate(self.store.load_run(run_id))
         self.wake()
