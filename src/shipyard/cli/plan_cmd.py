@@ -185,7 +185,15 @@ def register(app: typer.Typer) -> None:
             root = find_repo_root(repo.resolve())
             git = GitCli(root)
             ev = build_event(git, event, ref, from_sha, to_sha, target, number, title, draft)
-            report = plan_event(ev, git, repository=root.name, parameters=params)
+            from shipyard.cli.validate_cmd import warnings_as_errors
+
+            report = plan_event(
+                ev,
+                git,
+                repository=root.name,
+                parameters=params,
+                warnings_as_errors=warnings_as_errors(),
+            )
             if as_json:
                 emit_json(report.as_json())
             else:

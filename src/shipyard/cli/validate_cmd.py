@@ -27,6 +27,16 @@ def find_repo_root(start: Path) -> Path:
     return folder
 
 
+def warnings_as_errors() -> frozenset[str]:
+    """The ``policy.warnings_as_errors`` setting; none when the settings do not load."""
+    from shipyard.platform import settings
+
+    try:
+        return settings.load().warnings_as_errors
+    except InvalidInput:
+        return frozenset()
+
+
 def environment_names() -> tuple[str, ...]:
     """The environments of Shipyard's settings; the embedded ones when they do not load
     (``shipyard platform status`` reports the settings' own problems)."""
@@ -54,6 +64,7 @@ def validate(path: Path) -> tuple[list[dict[str, object]], Diagnostics]:
         prefix = "" if path == root else path.relative_to(root).as_posix() + "/"
         entries = [(e.name, e.path) for e in repo.pipelines if e.path.startswith(prefix)]
     known = environment_names()
+    strict = warnings_as_errors()
     summaries: list[dict[str, object]] = []
     for name, rel in entries:
         mine = Diagnostics()
@@ -67,8 +78,15 @@ def validate(path: Path) -> tuple[list[dict[str, object]], Diagnostics]:
         pipeline = load_pipeline(source, rel, mine, predefined=predefined_variables(facts))
         if pipeline is not None:
             check_environments(pipeline, known, mine)
+        mine.strict(strict)
         summaries.append(
-            {"name": name, "file": rel, "valid": not mine, "errors": len(mine.sorted())}
+            {
+                "name": name,
+                "file": rel,
+                "valid": not mine,
+                "errors": len(mine.sorted()),
+                "warnings": len(mine.sorted_warnings()),
+            }
         )
         diags.extend(mine)
     return summaries, diags
@@ -101,13 +119,16 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             summaries, diags = validate(path)
-            items = attach_snippets(diags.sorted(), DirSource(find_repo_root(path.resolve())))
+            source = DirSource(find_repo_root(path.resolve()))
+            items = attach_snippets(diags.sorted(), source)
+            warnings = attach_snippets(diags.sorted_warnings(), source)
             if as_json:
                 emit_json(
                     {
                         "valid": not items,
                         "pipelines": summaries,
                         "diagnostics": [d.as_json() for d in items],
+                        "warnings": [d.as_json() for d in warnings],
                     }
                 )
                 if items:
@@ -116,8 +137,12 @@ def register(app: typer.Typer) -> None:
             out = console()
             for d in items:
                 console(stderr=True).print(escape(d.render()))
+            for d in warnings:
+                console(stderr=True).print(f"[yellow]{escape(d.render())}[/]")
             for s in summaries:
                 mark = "[green]ok[/]" if s["valid"] else f"[red]{s['errors']} error(s)[/]"
+                if s["warnings"]:
+                    mark += f" [yellow]({s['warnings']} warning(s))[/]"
                 out.print(f"{escape(str(s['name']))} ({escape(str(s['file']))}): {mark}")
             if not summaries:
                 out.print("no pipelines found (add shipyard.yml or azure-pipelines*.yml files)")

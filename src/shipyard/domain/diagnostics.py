@@ -45,9 +45,10 @@ class Diagnostic:
     code: str = "invalid"
     snippet: str = ""
     hint: str = ""
+    severity: str = "error"  # or "warning": reported, and the pipeline still runs
 
     def render(self) -> str:
-        text = f"{self.loc}: error[{self.code}]: {self.message}"
+        text = f"{self.loc}: {self.severity}[{self.code}]: {self.message}"
         if self.snippet:
             text += f"\n    | {self.snippet}"
         if self.hint:
@@ -63,6 +64,7 @@ class Diagnostic:
             "message": self.message,
             "snippet": self.snippet,
             "hint": self.hint,
+            "severity": self.severity,
         }
 
 
@@ -71,14 +73,35 @@ class Diagnostics:
     """A collector passed through loading; reported together at the end."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    #: Kept apart from ``items``: a pipeline with warnings only is valid (``bool`` is False).
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def add(
         self, loc: Loc, message: str, *, code: str = "invalid", snippet: str = "", hint: str = ""
     ) -> None:
         self.items.append(Diagnostic(loc, message, code, snippet, hint))
 
+    def warn(self, loc: Loc, message: str, *, code: str, hint: str = "") -> None:
+        """Something Azure accepts and Shipyard does differently (it says how)."""
+        self.warnings.append(Diagnostic(loc, message, code, "", hint, "warning"))
+
     def extend(self, other: Diagnostics) -> None:
         self.items.extend(other.items)
+        self.warnings.extend(other.warnings)
+
+    def strict(self, codes: frozenset[str]) -> None:
+        """Turn the warnings of ``codes`` (or every one, for ``"all"``) into errors: the
+        setting ``policy.warnings_as_errors`` of teams that want no leeway."""
+        keep: list[Diagnostic] = []
+        for w in self.warnings:
+            if "all" in codes or w.code in codes:
+                self.items.append(Diagnostic(w.loc, w.message, w.code, w.snippet, w.hint))
+            else:
+                keep.append(w)
+        self.warnings = keep
+
+    def sorted_warnings(self) -> list[Diagnostic]:
+        return sorted(set(self.warnings), key=lambda d: (d.loc, d.message))
 
     def __bool__(self) -> bool:
         return bool(self.items)

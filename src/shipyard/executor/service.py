@@ -46,7 +46,8 @@ class LocalService:
         work_root: Path | None = None,
     ) -> LocalService:
         config = config or StoreConfig.from_env()
-        environments = settings.load().delivery
+        loaded = settings.load()
+        environments = loaded.delivery
         if gate is None:
             gate = EnvironmentGate(environments, time.time)
         store = open_store(config)
@@ -63,7 +64,11 @@ class LocalService:
             executor,
             bus,
             RoutingCompiler(
-                GitCompiler(lambda repo: GitCli(Path(repo)), environments.names()),
+                GitCompiler(
+                    lambda repo: GitCli(Path(repo)),
+                    environments.names(),
+                    loaded.warnings_as_errors,
+                ),
                 ReleaseCompiler(environments),
             ),
             SystemClock(),

@@ -155,7 +155,10 @@ def plan_event(
     parameters: Mapping[str, str] | None = None,
     now: datetime | None = None,
     build_id: int = 1,
+    warnings_as_errors: frozenset[str] = frozenset(),
 ) -> PlanReport:
+    """What ``event`` runs; ``warnings_as_errors`` is the ``policy.warnings_as_errors``
+    setting (a pipeline with such a warning is invalid, as it is at run time)."""
     sha, ref = event_head(event, git)
     source = source_at(git, sha)
     registry_diags = Diagnostics()
@@ -167,6 +170,7 @@ def plan_event(
         pipeline = load_pipeline(
             source, entry.path, diags, predefined=predefined_variables(facts), parameters=parameters
         )
+        diags.strict(warnings_as_errors)
         loaded[entry.name] = (pipeline if not diags else None, diags)
     registered = [RegisteredPipeline.of(name, p) for name, (p, _d) in loaded.items() if p]
     report = evaluate(registered, event, git)

@@ -83,6 +83,7 @@ class Settings:
     delivery: Environments
     base_images: tuple[str, ...]
     debian_mirror: str
+    warnings_as_errors: frozenset[str] = frozenset()  # policy.warnings_as_errors
     source: Path | None = None
     origins: Mapping[str, str] = field(default_factory=dict)
 
@@ -274,6 +275,7 @@ def _build(values: Mapping[str, Any], source: Path | None, origins: dict[str, st
         delivery=_delivery(values, envs),
         base_images=tuple(values["images.base"]),
         debian_mirror=values["images.debian_mirror"],
+        warnings_as_errors=frozenset(values["policy.warnings_as_errors"]),
         source=source,
         origins=origins,
     )

@@ -201,6 +201,12 @@ FIELDS: tuple[Field, ...] = (
         )
     ),
     Field(
+        "policy.warnings_as_errors",
+        "list",
+        [],
+        "validation warnings that refuse a pipeline instead (e.g. latest-tag; all: every one)",
+    ),
+    Field(
         "images.base",
         "list",
         list(BASE_IMAGE_NAMES),

@@ -92,7 +92,7 @@ def test_a_broken_file_in_json(tmp_path: Path) -> None:
     report = as_json(result)
     assert report["valid"] is False
     assert report["pipelines"] == [
-        {"name": "root", "file": "azure-pipelines.yml", "valid": False, "errors": 3}
+        {"name": "root", "file": "azure-pipelines.yml", "valid": False, "errors": 3, "warnings": 0}
     ]
     places = [(d["file"], d["line"], d["column"], d["code"]) for d in report["diagnostics"]]
     assert places == [
@@ -150,3 +150,26 @@ def test_a_folder_without_pipelines(tmp_path: Path) -> None:
     result = validate(str(tmp_path))
     assert result.exit_code == 0
     assert "no pipelines found" in result.stdout
+
+
+REAL_WORLD = ROOT / "tests" / "fixtures" / "real-world"
+
+
+def test_include_latest_tag_is_a_warning_and_the_file_is_valid() -> None:
+    result = validate(str(REAL_WORLD / "package-include-latest.yml"), "-o", "json")
+    assert result.exit_code == 0, result.output
+    data = as_json(result)
+    assert data["valid"] is True and data["diagnostics"] == []
+    assert [(w["line"], w["code"], w["severity"]) for w in data["warnings"]] == [
+        (25, "latest-tag", "warning"),
+        (32, "latest-tag", "warning"),
+    ]
+    text = validate(str(REAL_WORLD / "package-include-latest.yml"))
+    assert text.exit_code == 0 and "2 warning(s)" in text.output
+
+
+def test_a_policy_setting_makes_the_warning_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHIPYARD_POLICY_WARNINGS_AS_ERRORS", "latest-tag")
+    result = validate(str(REAL_WORLD / "package-include-latest.yml"), "-o", "json")
+    assert result.exit_code == 3
+    assert [d["code"] for d in as_json(result)["diagnostics"]] == ["latest-tag", "latest-tag"]

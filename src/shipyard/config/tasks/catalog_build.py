@@ -104,7 +104,7 @@ DOCKER_1 = TaskSpec(
         flag("enforceDockerNamingConvention", default=True),
         text("memoryLimit"),
     ),
-    rules=(policies.refuse_include_latest_tag, policies.refuse_latest_image_name),
+    rules=(policies.warn_include_latest_tag, policies.refuse_latest_image_name),
 )
 
 DOCKER_2 = TaskSpec(

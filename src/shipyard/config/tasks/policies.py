@@ -31,13 +31,15 @@ def image_tag(image: str) -> str | None:
     return last.rsplit(":", 1)[1] if ":" in last else None
 
 
-def refuse_include_latest_tag(view: StepView, diags: Diagnostics) -> None:
-    """Docker@1 ``includeLatestTag: true``."""
+def warn_include_latest_tag(view: StepView, diags: Diagnostics) -> None:
+    """Docker@1 ``includeLatestTag: true``: real pipelines set it (Azure adds ``latest`` to
+    the tags), so the file stays valid; Shipyard pushes the other tags and says so."""
     if view.value("includeLatestTag") == "true":
-        diags.add(
+        diags.warn(
             view.value_loc("includeLatestTag"),
-            f"includeLatestTag: true is refused: {NO_LATEST}",
+            "includeLatestTag: true is ignored: Shipyard pushes every other tag and never `latest`",
             code="latest-tag",
+            hint='remove it, or set policy.warnings_as_errors = ["latest-tag"] to refuse it',
         )
 
 

@@ -40,9 +40,15 @@ class Compiler(Protocol):
 class GitCompiler:
     """Compiles from the repository named in the request, through the Git port."""
 
-    def __init__(self, git_for: Callable[[str], Git], environments: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        git_for: Callable[[str], Git],
+        environments: tuple[str, ...] = (),
+        warnings_as_errors: frozenset[str] = frozenset(),
+    ) -> None:
         self._git_for = git_for
         self._environments = environments
+        self._strict = warnings_as_errors
 
     def compile(self, request: RunRequest, run_id: int, counter: Counter, now: float) -> RunSpec:
         git = self._git_for(request.repo)
@@ -57,6 +63,7 @@ class GitCompiler:
         )
         if pipeline is not None:
             check_environments(pipeline, self._environments, diags)
+        diags.strict(self._strict)
         if pipeline is None or diags:
             raise InvalidInput(
                 diags, f"{request.file} is not a valid pipeline at {request.sha[:12]}"

@@ -24,7 +24,6 @@ import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from shipyard.config.tasks import NO_LATEST
 from shipyard.flow.builds import (
     BuildSpec,
     ContainerSpec,
@@ -240,8 +239,3 @@ def exit_message(result: ToolExit, image: str) -> str:
     if result.timed_out:
         return "timed out"
     return f"the container of {image} exited with code {result.exit_code}"
-
-
-def refuse_include_latest(inputs: Mapping[str, str]) -> None:
-    if inputs.get("includeLatestTag", "").strip().lower() == "true":
-        raise StepFailed(f"includeLatestTag: true is refused: {NO_LATEST}")

@@ -9,9 +9,10 @@ The registry of an image comes from the step's service connection
 
 Where Shipyard differs from Azure, and why:
 
-- ``latest`` is refused at run time as well as by validation (``includeLatestTag: true``,
-  a ``latest`` tag, an image name without a tag): a value that only a macro expansion
-  reveals is caught here, and the step fails before anything is built or pushed.
+- ``latest`` is refused at run time as well as by validation (a ``latest`` tag, an image
+  name without a tag): a value that only a macro expansion reveals is caught here, and the
+  step fails before anything is built or pushed. ``includeLatestTag: true`` (common in real
+  pipelines) is a warning: every other tag is pushed, ``latest`` never is.
 - ``login``/``logout`` do nothing: registries are reached through service connections,
   whose credentials are handed to each push and never stored in a shared login.
 - ``includeSourceTags`` and pushing lists of images from a file are not supported; the
@@ -80,7 +81,11 @@ class Docker1:
                 "service connections"
             )
             return TaskOutcome.ok()
-        _images.refuse_include_latest(inputs)
+        if _flag(inputs, "includeLatestTag"):
+            ctx.warning(
+                "includeLatestTag: true is ignored: Shipyard pushes every other tag and never "
+                "`latest`"
+            )
         handler = {"build": self._build, "tag": self._tag, "push": self._push, "run": self._run}
         if command not in handler:
             return TaskOutcome.failed(f"Docker@1 command '{command}' is not supported")

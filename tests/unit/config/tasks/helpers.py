@@ -37,4 +37,4 @@ def check_step(step: YMap) -> list[Diagnostic]:
     task = step["task"]
     inputs_loc = step.key_loc("inputs") if "inputs" in step else step.key_loc("task")
     validate_task_step(task, task.loc, step.get("inputs"), inputs_loc, diags)
-    return diags.sorted()
+    return diags.sorted() + diags.sorted_warnings()

@@ -82,7 +82,6 @@ def test_base_image_is_passed_only_to_dockerfiles_that_declare_it(ctx: BuildCont
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"includeLatestTag": "true"}, "includeLatestTag: true is refused"),
         ({"imageName": "staging/delivery:latest"}, "tagged `latest`"),
         ({"imageName": "staging/delivery:LATEST"}, "tagged `latest`"),
         ({"imageName": "staging/delivery"}, "has no tag, which means `latest`"),
@@ -215,6 +214,19 @@ def test_push_sends_the_built_image_and_records_its_digest(ctx: BuildContext) ->
     assert (record.run_id, record.job_id) == (12, 34)
     written = (ctx.paths.sources / "digest.txt").read_text().strip()
     assert written == f"127.0.0.1:5000/staging/delivery@{DIGEST}"
+
+
+def test_include_latest_tag_pushes_every_other_tag_and_never_latest(ctx: BuildContext) -> None:
+    build = {**BUILD_TEST, "arguments": "", "imageName": "staging/delivery:v1.0.2"}
+    plugin("Docker", 1).run(ctx, {**build, "includeLatestTag": "true"})
+    push = {"command": "push", "imageName": "staging/delivery:v1.0.2", "includeLatestTag": "true"}
+    outcome = plugin("Docker", 1).run(ctx, push)
+    assert str(outcome.status) == "succeeded", outcome.message
+    assert [image for image, _ in ctx.toolbox.image_tools.pushed] == [
+        "127.0.0.1:5000/staging/delivery:v1.0.2"
+    ]
+    assert all("latest" not in t for spec in ctx.toolbox.image_tools.built for t in spec.tags)
+    assert any("includeLatestTag: true is ignored" in m for k, m in ctx.issues if k == "warning")
 
 
 def test_pushing_an_image_nobody_built_fails(ctx: BuildContext) -> None:
