@@ -41,6 +41,10 @@ class Git(Protocol):
         """A file's bytes at ``rev``, or None when absent."""
         ...
 
+    def commit_message(self, rev: str) -> str:
+        """The full message of commit ``rev`` (subject and body); empty when unknown."""
+        ...
+
     def default_branch(self) -> str:
         """The short name of the default branch (``main``)."""
         ...

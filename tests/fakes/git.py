@@ -91,6 +91,10 @@ class FakeGit:
         self.calls.append(("tree_files", rev))
         return sorted(self._tree(rev))
 
+    def commit_message(self, rev: str) -> str:
+        sha = self.resolve(rev)
+        return self.commits[sha].message if sha in self.commits else ""
+
     def read_file(self, rev: str, path: str) -> bytes | None:
         self.calls.append(("read_file", rev, path))
         sha = self._resolve(rev)

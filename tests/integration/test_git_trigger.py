@@ -276,3 +276,16 @@ def test_default_branch(repo: Path, tmp_path: Path) -> None:
 def test_git_missing_is_reported(repo: Path) -> None:
     with pytest.raises(ToolMissing):
         GitCli(repo, git=str(repo / "no-such-git")).resolve("HEAD")
+
+
+def test_a_skip_marker_in_the_real_head_commit_skips_the_push(repo: Path) -> None:
+    git(repo, "switch", "-q", "-c", "feature/delivery/docs")
+    before = git(repo, "rev-parse", "HEAD")
+    message = "delivery: reword the README\n\nNothing to build.\n\nskip-checks: true"
+    after = commit(repo, {"src/shipping/delivery/notes.py": "N = 1\n"}, message)
+    assert GitCli(repo).commit_message(after).startswith("delivery: reword the README")
+    report = evaluate(PIPELINES, Push("feature/delivery/docs", before, after), GitCli(repo))
+    assert ran(report) == set()
+    assert report.decision("delivery").code == "skip-ci"
+    assert "skip-checks: true" in report.decision("delivery").reason
+    assert GitCli(repo).commit_message("--upload-pack=x") == ""

@@ -126,6 +126,13 @@ class GitCli:
         code, data, _err = run_bytes(argv, extra_env=_ENV, timeout=self._timeout)
         return data if code == 0 else None
 
+    def commit_message(self, rev: str) -> str:
+        sha = self.resolve(rev)
+        if sha is None:
+            return ""
+        done = self._run("log", "-1", "--format=%B", "--end-of-options", sha, check=False)
+        return done.stdout if done.returncode == 0 else ""
+
     def default_branch(self) -> str:
         """``origin/HEAD``; a bare repository's ``HEAD``; ``init.defaultBranch``, ``main``
         or ``master`` when it exists; else the checked-out branch; else ``main``."""

@@ -61,6 +61,7 @@ from shipyard.domain.filters import (
     compile_ref_filter,
 )
 from shipyard.domain.pipeline import CITrigger, Pipeline, PRTrigger
+from shipyard.domain.skip_ci import skip_marker
 from shipyard.ports import Git
 
 EXAMPLES = 3
@@ -353,6 +354,11 @@ class _BranchDecider(_Decider):
         return PathIndex(())
 
     @cached_property
+    def _skip_marker(self) -> str | None:
+        assert self.sha is not None
+        return skip_marker(self.git.commit_message(self.sha))
+
+    @cached_property
     def _tree(self) -> PathIndex:
         assert self.sha is not None
         return PathIndex(self.git.tree_files(self.sha))
@@ -372,6 +378,13 @@ class _BranchDecider(_Decider):
             return self.skip(p, code, why)
         if self.sha is None:
             return self.skip(p, "unknown-commit", f"commit {self.after} is not in the repository")
+        if self._skip_marker:
+            return self.skip(
+                p,
+                "skip-ci",
+                f"the head commit {self.sha[:12]} says {self._skip_marker}: push-triggered "
+                "runs are skipped (pull request builds are not)",
+            )
         kind, base, note = self._scene
         paths = compile_path_filter(t.paths)
         head = f"branch {name} matches '{match.pattern}'"

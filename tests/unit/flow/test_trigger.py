@@ -388,3 +388,59 @@ def test_report_as_json(git: FakeGit) -> None:
     assert first["changes"]["examples"] == ["src/shipping/delivery/a"]
     with pytest.raises(KeyError):
         report.decision("nope")
+
+
+# -------------------------------------------------------------------- [skip ci]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "docs: typo [skip ci]",
+        "[CI SKIP] bump",
+        "chore: release\n\nskip-checks: true",
+        "chore: release\n\nskip-checks:true",
+        "***NO_CI*** generated",
+        "fix [skip azurepipelines]",
+        "fix [azpipelines skip]",
+        "fix [skip azp]",
+        "fix [azp skip]",
+    ],
+)
+def test_a_skip_marker_in_the_head_commit_skips_push_runs(git: FakeGit, message: str) -> None:
+    git.branch("feature/delivery-docs", git.head("main"))
+    after = git.commit(
+        "feature/delivery-docs", {"src/shipping/delivery/eta.py": "x"}, message=message
+    )
+    report = evaluate(PIPELINES, Push("feature/delivery-docs", ZERO_SHA, after), git)
+    assert ran(report) == set()
+    delivery = report.decision("delivery")
+    assert delivery.code == "skip-ci"
+    assert "push-triggered runs are skipped" in delivery.reason
+    assert after[:12] in delivery.reason
+
+
+def test_a_marker_only_in_an_earlier_commit_skips_nothing(git: FakeGit) -> None:
+    git.branch("feature/delivery-docs", git.head("main"))
+    before = git.head("main")
+    git.commit("feature/delivery-docs", {"src/shipping/delivery/a.py": "1"}, message="[skip ci]")
+    after = git.commit("feature/delivery-docs", {"src/shipping/delivery/b.py": "2"}, message="b")
+    report = evaluate(PIPELINES, Push("feature/delivery-docs", before, after), git)
+    assert "delivery" in ran(report)
+
+
+def test_words_near_a_marker_do_not_skip(git: FakeGit) -> None:
+    git.branch("feature/delivery-docs", git.head("main"))
+    message = "explain how skip ci works; skip-checks: true is a trailer"
+    after = git.commit(
+        "feature/delivery-docs", {"src/shipping/delivery/a.py": "1"}, message=message
+    )
+    report = evaluate(PIPELINES, Push("feature/delivery-docs", ZERO_SHA, after), git)
+    assert "delivery" in ran(report)
+
+
+def test_pull_request_builds_are_not_skipped_by_a_marker(git: FakeGit) -> None:
+    git.branch("feature/pr", git.head("main"))
+    source = git.commit("feature/pr", {"src/shipping/delivery/pr.py": "1"}, message="[skip ci]")
+    event = PullRequest("feature/pr", "main", source, git.head("main"), 7, "A change", False)
+    assert evaluate(PIPELINES, event, git).decision("delivery").run
