@@ -50,6 +50,7 @@ from shipyard.flow.connections import RegistryEndpoint
 from shipyard.flow.planner import describe_event, plan_event
 from shipyard.flow.run.spec import RunRequest
 from shipyard.flow.run.status import Status
+from shipyard.flow.run.views import StepTitles
 from shipyard.platform import Platform, Recorder, lifecycle
 from shipyard.platform.catalog import tool
 from shipyard.platform.images import BASE_IMAGES
@@ -186,11 +187,12 @@ def _request(ws: GitWorkspace, event: NewBranch) -> RunRequest:
 
 def _drive(svc: Any, run_id: int, say: Console) -> None:
     sub = svc.bus.subscribe(run_id)
+    titles = StepTitles(lambda: svc.store.get_run(run_id))
     try:
         while not svc.engine.settled(run_id) and svc.engine.crashed is None:
             event = sub.get(timeout=0.5)
             if event and event.kind == "step" and Status(event.status).final:
-                where = " / ".join(p for p in (event.stage, event.job, event.step) if p)
+                where = titles.where(event.stage, event.job, event.step)
                 say.print(f"  {event.status:<20} {escape(where)}")
     finally:
         sub.close()

@@ -26,6 +26,7 @@ from shipyard.deliver.approvals import Question, Vote, outcome, refusal
 from shipyard.deliver.release import Release, normalize_version
 from shipyard.domain.diagnostics import ShipyardError
 from shipyard.flow.run.records import RunRecord
+from shipyard.flow.run.views import StepTitles
 
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text or json")
 
@@ -112,13 +113,14 @@ def follow(svc: Any, run_id: int, as_json: bool) -> RunRecord:
 
     out = console()
     sub = svc.bus.subscribe(run_id)
+    titles = StepTitles(lambda: svc.store.get_run(run_id))
     try:
         while not svc.engine.settled(run_id) and svc.engine.crashed is None:
             event = sub.get(timeout=0.5)
             if as_json or event is None:
                 continue
             if event.kind == "step" and Status(event.status).final:
-                where = " / ".join(p for p in (event.stage, event.job, event.step) if p)
+                where = titles.where(event.stage, event.job, event.step)
                 out.print(f"  {event.status:<20} {escape(where)}")
             if event.kind == "decision" and event.status == "pending":
                 out.print(f"  [yellow]waiting[/]{'':13} {escape(str(event.data.get('title')))}")

@@ -36,7 +36,7 @@ from shipyard.flow.run.recovery import sweep
 from shipyard.flow.run.requests import NotTriggered, request_for
 from shipyard.flow.run.spec import RunRequest
 from shipyard.flow.run.status import Status
-from shipyard.flow.run.views import current_step, duration, find_steps, run_json
+from shipyard.flow.run.views import StepTitles, current_step, duration, find_steps, run_json
 
 _STYLE = {
     Status.queued: "dim",
@@ -151,6 +151,7 @@ def _secrets(names: list[str]) -> dict[str, str]:
 def _watch(svc: Any, run_id: int, follow: bool) -> None:
     """Until the run settles: a live view, or one line per finished step."""
     sub = svc.bus.subscribe(run_id)
+    titles = StepTitles(lambda: svc.store.get_run(run_id))
     out = console()
     try:
         if follow:
@@ -164,7 +165,7 @@ def _watch(svc: Any, run_id: int, follow: bool) -> None:
         while not svc.engine.settled(run_id) and svc.engine.crashed is None:
             event = sub.get(timeout=0.5)
             if event and event.kind == "step" and Status(event.status).final:
-                where = " / ".join(p for p in (event.stage, event.job, event.step) if p)
+                where = titles.where(event.stage, event.job, event.step)
                 style = _STYLE[Status(event.status)]
                 out.print(f"  [{style}]{event.status:<20}[/] {escape(where)}")
     finally:
@@ -392,7 +393,7 @@ def _register_logs(app: typer.Typer) -> None:
                 if not found:
                     raise UsageProblem(f"run {run_id} has no step '{step}'")
                 step_ids = [s.id for s in found]
-            names = {s.id: s.name for st in run.stages for j in st.jobs for s in j.steps}
+            names = {s.id: s.display_name for st in run.stages for j in st.jobs for s in j.steps}
             after, printed = 0, []
             while True:
                 for step_id in step_ids:

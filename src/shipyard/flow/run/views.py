@@ -4,6 +4,7 @@ should look at, finding a step by what a user typed, and the JSON shape of a run
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -25,6 +26,30 @@ def duration(started: float | None, finished: float | None, now: float | None = 
 
 def all_steps(run: RunRecord) -> list[tuple[JobRecord, StepRecord]]:
     return [(j, s) for st in run.stages for j in st.jobs for s in j.steps]
+
+
+class StepTitles:
+    """Where a step event happened, in the pipeline's own words: its stage and job, then the
+    step's ``displayName`` (``Build the runtime image``), not a generated name (``Docker1``).
+    Reads the run again when an event names a step it has not seen (steps of a job appear
+    when the job is planned)."""
+
+    def __init__(self, load: Callable[[], RunRecord | None]) -> None:
+        self._load = load
+        self._titles: dict[tuple[str, str, str], str] = {}
+
+    def _refresh(self) -> None:
+        run = self._load()
+        if run is not None:
+            self._titles = {(j.stage, j.name, s.name): s.display_name for j, s in all_steps(run)}
+
+    def where(self, stage: str, job: str, step: str) -> str:
+        key = (stage, job, step)
+        if step and key not in self._titles:
+            self._refresh()
+        title = self._titles.get(key) or step
+        shown = [p for p in (stage if stage != "__default" else "", job) if p]
+        return " / ".join([*shown, title] if title else shown)
 
 
 def current_step(run: RunRecord) -> StepRecord | None:
