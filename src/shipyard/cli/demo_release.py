@@ -24,6 +24,7 @@ base image is missing, and the two scanners are built on first use (a few minute
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import getpass
 import os
@@ -44,6 +45,7 @@ from shipyard.adapters.registry_client import OciRegistries
 from shipyard.cli.build_record import build_record_json, print_build_record
 from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
+from shipyard.cli.progress_view import RichProgress
 from shipyard.domain.diagnostics import EnvironmentProblem, ShipyardError
 from shipyard.domain.events import NewBranch
 from shipyard.flow.connections import RegistryEndpoint
@@ -121,7 +123,7 @@ def ensure_platform(platform: Platform, say: Console) -> None:
     bases = [b for b in BASE_IMAGES if b.key in platform.settings.base_images]
     if not client.is_up() or not all(client.has_manifest(b.repository, b.tag) for b in bases):
         say.print("starting the embedded platform (shipyard platform up)...")
-        lifecycle.up(platform)
+        lifecycle.up(dataclasses.replace(platform, progress=RichProgress(say)))
     missing = [
         t
         for t in (tool("syft"), tool("osv-scanner"))
@@ -130,7 +132,7 @@ def ensure_platform(platform: Platform, say: Console) -> None:
     if missing:
         names = ", ".join(t.name for t in missing)
         say.print(f"building the scanners once ({names}; a few minutes)...")
-        lifecycle.install(platform, tuple(missing))
+        lifecycle.install(dataclasses.replace(platform, progress=RichProgress(say)), tuple(missing))
 
 
 def forget_previous(platform: Platform, say: Console, version: str) -> None:

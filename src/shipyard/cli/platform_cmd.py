@@ -8,71 +8,23 @@ never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress as RichBar
-from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from shipyard import platform
 from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
+from shipyard.cli.progress_view import RichProgress
 from shipyard.platform import lifecycle
 from shipyard.platform.catalog import TOOLS, tool
-from shipyard.platform.progress import Recorder, Step, StepRecord
+from shipyard.platform.progress import Recorder
 
 OUTPUT = typer.Option(OutputFormat.text, "--output", "-o", help="text for people, json for scripts")
-
-
-class RichProgress(Recorder):
-    """A spinner with the elapsed time for each step, then one line with the outcome."""
-
-    def __init__(self, out: Console) -> None:
-        super().__init__()
-        self.out = out
-
-    @contextlib.contextmanager
-    def step(self, title: str) -> Iterator[Step]:
-        if not self.out.is_terminal:  # a CI log: no spinner, the outcome line is enough
-            with super().step(title) as handle:
-                yield handle
-            self._line(self.steps[-1])
-            return
-        bar = RichBar(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=self.out,
-            transient=True,
-        )
-        with bar:
-            bar.add_task(escape(title), total=None)
-            with super().step(title) as handle:
-                yield handle
-        self._line(self.steps[-1])
-
-    def _line(self, record: StepRecord) -> None:
-        mark = {"done": "[green]✓[/]", "skipped": "[dim]·[/]", "failed": "[red]✗[/]"}[
-            record.outcome
-        ]
-        detail = f" [dim]({escape(record.detail)})[/]" if record.detail else ""
-        took = f" [dim]{record.seconds:.1f} s[/]" if record.outcome != "skipped" else ""
-        self.out.print(f"{mark} {escape(record.title)}{detail}{took}")
-
-    def info(self, message: str) -> None:
-        super().info(message)
-        self.out.print(f"  [dim]{escape(message)}[/]")
-
-    def warn(self, message: str) -> None:
-        super().warn(message)
-        self.out.print(f"  [yellow]warning:[/] {escape(message)}")
 
 
 def _progress(output: OutputFormat) -> Recorder:

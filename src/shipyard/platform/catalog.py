@@ -68,6 +68,9 @@ class Tool:
     probe: tuple[str, ...] = ("--version",)  # run on binaries[0]; output must contain `expect`
     expect: str = ""  # defaults to the version; ANY_OUTPUT accepts any
     default: bool = True  # part of `platform up`; others are installed on request
+    # What a cold build took on 2 cores (docs/platform.md, Timings): the basis of the
+    # "about N min left" that `up` prints, so a first run is never a silent 20 minutes.
+    typical_s: int = 0
 
     @property
     def expected(self) -> str:
@@ -102,6 +105,7 @@ TOOLS: tuple[Tool, ...] = (
         ),
         ("kube-apiserver", "kube-controller-manager", "kube-scheduler"),
         expect=f"Kubernetes {KUBE}",
+        typical_s=470,
     ),
     Tool(
         "kubectl",
@@ -110,6 +114,7 @@ TOOLS: tuple[Tool, ...] = (
         ("kubectl",),
         probe=("version", "--client"),
         expect=f"Client Version: {KUBE}",
+        typical_s=31,
     ),
     Tool(
         "etcd",
@@ -122,12 +127,14 @@ TOOLS: tuple[Tool, ...] = (
         ),
         ("etcd",),
         expect="etcd Version: 3.7.0",
+        typical_s=9,
     ),
     Tool(
         "kwok",
         "v0.8.0",
         GoInstall(("sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok/cmd/kwokctl")),
         ("kwokctl", "kwok"),
+        typical_s=92,
     ),
     Tool(
         "helm",
@@ -138,6 +145,7 @@ TOOLS: tuple[Tool, ...] = (
         ),
         ("helm",),
         probe=("version", "--short"),
+        typical_s=148,
     ),
     # The real node (``clusters.node_kind = "kubelet"``): `up` installs these only when a
     # cluster gets a real node, so a host that cannot run one never pays for the builds.
@@ -148,6 +156,7 @@ TOOLS: tuple[Tool, ...] = (
         ("kubelet", "kube-proxy"),
         expect=f"Kubernetes {KUBE}",
         default=False,
+        typical_s=67,
     ),
     Tool(
         "containerd",
@@ -164,6 +173,7 @@ TOOLS: tuple[Tool, ...] = (
         ),
         ("containerd", "containerd-shim-runc-v2", "ctr"),
         default=False,
+        typical_s=94,
     ),
     Tool(
         "coredns",
@@ -173,6 +183,7 @@ TOOLS: tuple[Tool, ...] = (
         probe=("-version",),
         expect="CoreDNS-1.15.0",
         default=False,
+        typical_s=142,
     ),
     Tool(
         "crictl",
@@ -184,6 +195,7 @@ TOOLS: tuple[Tool, ...] = (
         ("crictl",),
         probe=("--version",),
         default=False,
+        typical_s=61,
     ),
     Tool(
         "pause",
@@ -192,6 +204,7 @@ TOOLS: tuple[Tool, ...] = (
         ("pause",),
         probe=("-v",),
         default=False,
+        typical_s=10,
     ),
     Tool(
         "cni-plugins",
@@ -213,6 +226,7 @@ TOOLS: tuple[Tool, ...] = (
         probe=("version",),
         expect=ANY_OUTPUT,
         default=False,
+        typical_s=147,
     ),
     Tool(
         "osv-scanner",
@@ -221,6 +235,7 @@ TOOLS: tuple[Tool, ...] = (
         ("osv-scanner",),
         expect=ANY_OUTPUT,
         default=False,
+        typical_s=73,
     ),
 )
 

@@ -70,6 +70,22 @@ def debian_upstream(version: str) -> str:
     return re.split(r"[+~]", version, maxsplit=1)[0]
 
 
+def _minutes(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 90 else f"{round(seconds / 60)} min"
+
+
+def build_estimate(tool: Tool, to_build: list[Tool]) -> str:
+    """What a build about to start will take, and all the building still to do, from the
+    cold timings measured on 2 cores (a slower or busier machine takes longer)."""
+    left = sum(t.typical_s for t in to_build)
+    text = f"building {tool.name} {tool.version} from source"
+    if tool.typical_s:
+        text += f": typically {_minutes(tool.typical_s)} on 2 cores"
+    if left > tool.typical_s:
+        text += f"; about {_minutes(left)} of building left in all"
+    return text
+
+
 class Installer:
     def __init__(self, paths: PlatformPaths, run: Runner, progress: Progress) -> None:
         self.paths = paths
@@ -134,6 +150,7 @@ class Installer:
                     states[t.name] = self._verified(t)
             else:
                 step.skip(f"{sum(t.is_apt for t in tools)} installed")
+        to_build = [t for t in tools if not t.is_apt and states[t.name].state != "ok"]
         for t in tools:
             if t.is_apt:
                 continue
@@ -141,7 +158,9 @@ class Installer:
                 if states[t.name].state == "ok":
                     step.skip("cached")
                     continue
+                self.progress.info(build_estimate(t, to_build))
                 step.detail(self._build(t))
+                to_build.remove(t)
                 states[t.name] = self._verified(t)
         return [states[t.name] for t in tools]
 
