@@ -33,6 +33,7 @@ _COMMAND_MODULES = (
     "shipyard.cli.demo_cmd",
     "shipyard.cli.platform_cmd",
     "shipyard.cli.scan_cmd",
+    "shipyard.cli.serve_cmd",
 )
 
 

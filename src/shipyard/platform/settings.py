@@ -75,6 +75,14 @@ class EnvironmentTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerSettings:
+    port: int = 8470
+    max_body_bytes: int = 1024 * 1024
+    secrets: Mapping[str, Secret] = field(default_factory=dict)  # provider -> secret
+    repositories: Mapping[str, Path] = field(default_factory=dict)  # webhook name -> repo
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     registry: RegistrySettings
     clusters: ClusterSettings
@@ -84,6 +92,7 @@ class Settings:
     base_images: tuple[str, ...]
     debian_mirror: str
     warnings_as_errors: frozenset[str] = frozenset()  # policy.warnings_as_errors
+    server: ServerSettings = field(default_factory=ServerSettings)
     source: Path | None = None
     origins: Mapping[str, str] = field(default_factory=dict)
 
@@ -276,6 +285,19 @@ def _build(values: Mapping[str, Any], source: Path | None, origins: dict[str, st
         base_images=tuple(values["images.base"]),
         debian_mirror=values["images.debian_mirror"],
         warnings_as_errors=frozenset(values["policy.warnings_as_errors"]),
+        server=ServerSettings(
+            port=values["server.port"],
+            max_body_bytes=values["server.max_body_bytes"],
+            secrets={
+                p: values[f"server.{p}_secret"]
+                for p in ("github", "gitlab", "azure")
+                if values[f"server.{p}_secret"]
+            },
+            repositories={
+                name.strip(): Path(path.strip()).expanduser()
+                for name, _, path in (r.partition("=") for r in values["server.repositories"])
+            },
+        ),
         source=source,
         origins=origins,
     )

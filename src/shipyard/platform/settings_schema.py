@@ -200,6 +200,29 @@ FIELDS: tuple[Field, ...] = (
             *_delivery_fields(env),
         )
     ),
+    Field("server.port", "port", 8470, "loopback port of `shipyard serve`"),
+    Field(
+        "server.max_body_bytes",
+        "int",
+        1024 * 1024,
+        "the largest webhook body accepted (bigger ones get 413)",
+        low=1024,
+        high=64 * 1024 * 1024,
+    ),
+    Field("server.github_secret", "secret", Secret(), "the secret of GitHub webhooks (HMAC)"),
+    Field("server.gitlab_secret", "secret", Secret(), "the secret token of GitLab webhooks"),
+    Field(
+        "server.azure_secret",
+        "secret",
+        Secret(),
+        "the Basic-auth password of Azure Repos service hooks",
+    ),
+    Field(
+        "server.repositories",
+        "list",
+        [],
+        "NAME=PATH: the local repository a webhook's repository NAME is read from",
+    ),
     Field(
         "policy.warnings_as_errors",
         "list",

@@ -345,3 +345,23 @@ environment_locks = sa.Table(
     sa.Column("holder", sa.String(255), nullable=False, default=""),
     sa.Column("acquired_at", Time, nullable=False),
 )
+
+# Webhook deliveries, stored before the provider gets its 2xx: a delivery acknowledged is
+# never lost (the dispatcher takes ``queued`` rows, also after a restart), and the unique
+# (provider, delivery) pair is how a replay is recognised and answered without a second run.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("provider", sa.String(16), nullable=False),
+    sa.Column("delivery", sa.String(255), nullable=False),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # queued, done, rejected
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("runs", sa.JSON, nullable=False, default=list),
+    sa.Column("received_at", Time, nullable=False),
+    sa.Column("finished_at", Time),
+    sa.UniqueConstraint("provider", "delivery"),
+    sa.Index(None, "status", "id"),
+)

@@ -1,0 +1,63 @@
+"""The read API: runs, their logs and tests, approvals, webhook deliveries.
+
+JSON shapes are the CLI's ``--output json`` shapes (the same view functions build them), so a
+script moves between ``shipyard runs show 12 -o json`` and ``GET /api/runs/12`` unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+
+from shipyard.flow.run.views import run_json
+from shipyard.store.sql import SqlStore
+from shipyard.store.webhooks import Deliveries
+
+
+def add_routes(app: FastAPI, store: SqlStore, deliveries: Deliveries) -> None:
+    @app.get("/api/health", tags=["server"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/runs", tags=["runs"])
+    def runs(limit: int = 50, pipeline: str | None = None) -> list[dict[str, Any]]:
+        """The newest runs first."""
+        found = store.list_runs(limit=min(max(limit, 1), 500), pipeline=pipeline)
+        return [
+            {
+                "id": r.id,
+                "pipeline": r.pipeline,
+                "ref": r.ref,
+                "sha": r.sha,
+                "status": str(r.status),
+                "reason": r.reason,
+                "build_number": r.build_number,
+                "created_at": r.created_at,
+                "finished_at": r.finished_at,
+            }
+            for r in found
+        ]
+
+    @app.get("/api/runs/{run_id}", tags=["runs"])
+    def run(run_id: int) -> dict[str, Any]:
+        found = store.get_run(run_id)
+        if found is None:
+            raise HTTPException(404, f"run {run_id} does not exist")
+        data: dict[str, Any] = run_json(
+            found, store.test_counts(run_id), store.issues(run_id), store.artifacts(run_id)
+        )
+        return data
+
+    @app.get("/api/runs/{run_id}/logs", tags=["runs"])
+    def logs(run_id: int, after: int = 0) -> list[dict[str, Any]]:
+        """Log lines as stored (secrets already masked), after line id ``after``."""
+        if store.get_run(run_id) is None:
+            raise HTTPException(404, f"run {run_id} does not exist")
+        return [asdict(line) for line in store.logs(run_id, after=after)]
+
+    @app.get("/api/webhooks", tags=["webhooks"])
+    def webhook_deliveries(limit: int = 100) -> list[dict[str, Any]]:
+        """Recent deliveries with what became of each: runs, or why not."""
+        return [d.as_json() for d in deliveries.recent(min(max(limit, 1), 1000))]
