@@ -34,6 +34,7 @@ _COMMAND_MODULES = (
     "shipyard.cli.platform_cmd",
     "shipyard.cli.scan_cmd",
     "shipyard.cli.serve_cmd",
+    "shipyard.cli.repo_cmd",
 )
 
 

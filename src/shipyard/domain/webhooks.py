@@ -28,6 +28,9 @@ from typing import Any
 from shipyard.domain.events import Event, InvalidEvent, PullRequest, Push
 
 PROVIDERS = ("github", "gitlab", "azure")
+#: Pushes to Shipyard's own bare repositories: written to the inbox by their post-receive
+#: hook, never over HTTP (the filesystem is the proof), so not one of :data:`PROVIDERS`.
+LOCAL = "local"
 
 #: The header naming each delivery, so a replay is recognised (GitLab: its event UUID).
 DELIVERY_HEADERS = {
@@ -111,6 +114,8 @@ def parse(provider: str, name: str, data: Mapping[str, Any]) -> Parsed:
             return _gitlab(name, data)
         if provider == "azure":
             return _azure(name, data)
+        if provider == LOCAL:
+            return _local(data)
     except (KeyError, TypeError, AttributeError) as exc:
         raise BadDelivery(f"a {provider} {name or 'delivery'} without {exc}") from None
     except InvalidEvent as exc:
@@ -188,3 +193,14 @@ def _azure(name: str, d: Mapping[str, Any]) -> Parsed:
         )
         return Parsed(event, repo, "pull_request")
     return Parsed(None, repo, "ignored", f"Azure Repos event {name!r} starts nothing")
+
+
+def local_push(repository: str, ref: str, before: str, after: str) -> bytes:
+    """The body a post-receive hook stores for one updated ref."""
+    data = {"repository": repository, "ref": ref, "before": before, "after": after}
+    return json.dumps(data, sort_keys=True).encode()
+
+
+def _local(d: Mapping[str, Any]) -> Parsed:
+    repo = str(d["repository"])
+    return Parsed(Push(d["ref"], d["before"], d["after"]), repo, "push")

@@ -39,9 +39,17 @@ def create_app(
     return app
 
 
+def git_root() -> Path:
+    """Where ``shipyard repo create`` makes bare repositories (beside the platform's data)."""
+    from shipyard.platform.paths import PlatformPaths
+
+    return PlatformPaths.from_env().data.parent / "git"
+
+
 def serve(host: str, port: int, say: Callable[[str], None]) -> None:
     """Run until interrupted (Ctrl-C, SIGTERM); the engine then releases waiting runs."""
     from shipyard.adapters.git import GitCli
+    from shipyard.adapters.git_remote import bare_repositories
     from shipyard.executor.service import LocalService
     from shipyard.platform import settings as platform_settings
     from shipyard.server.dispatch import Dispatcher
@@ -54,9 +62,14 @@ def serve(host: str, port: int, say: Callable[[str], None]) -> None:
         run_id: int | None = svc.engine.submit(request).result(timeout=60)
         return run_id
 
+    root = git_root()
+
+    def repositories() -> dict[str, Path]:
+        return {**bare_repositories(root), **settings.server.repositories}
+
     dispatcher = Dispatcher(
         Deliveries(svc.store.engine),
-        settings.server.repositories,
+        repositories,
         lambda path: GitCli(Path(path)),
         submit,
         settings.warnings_as_errors,
@@ -64,6 +77,7 @@ def serve(host: str, port: int, say: Callable[[str], None]) -> None:
     app = create_app(svc.store, secrets, settings.server.max_body_bytes, dispatcher.wake)
     dispatcher.start()
     say(f"Shipyard serves http://{host}:{port}/ (API docs: http://{host}:{port}/api/docs)")
+    say(f"  git       {root}/NAME.git: a push runs pipelines (shipyard repo create NAME)")
     for provider in ("github", "gitlab", "azure"):
         state = "verified with its secret" if provider in secrets else "refused (no secret set)"
         say(f"  webhooks  http://{host}:{port}/hooks/{provider}: {state}")

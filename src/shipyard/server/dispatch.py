@@ -29,19 +29,24 @@ class Dispatcher:
     def __init__(
         self,
         deliveries: Deliveries,
-        repositories: Mapping[str, Path],
+        repositories: Mapping[str, Path] | Callable[[], Mapping[str, Path]],
         git_for: Callable[[Path], Git],
         submit: Callable[[RunRequest], int | None],
         warnings_as_errors: frozenset[str] = frozenset(),
     ) -> None:
         self.deliveries = deliveries
-        self.repositories = repositories
+        self._repositories = repositories
         self.git_for = git_for
         self.submit = submit
         self.strict = warnings_as_errors
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
+
+    def repositories(self) -> Mapping[str, Path]:
+        """Read at each delivery: a repository created while the server runs counts."""
+        r = self._repositories
+        return r() if callable(r) else r
 
     def start(self) -> None:
         self.deliveries.requeue_taken()
@@ -77,9 +82,10 @@ class Dispatcher:
             return REJECTED, str(exc), []
         if parsed.event is None:
             return DONE, parsed.note, []
-        path = self.repositories.get(parsed.repository)
+        repositories = self.repositories()
+        path = repositories.get(parsed.repository)
         if path is None:
-            known = ", ".join(sorted(self.repositories)) or "none"
+            known = ", ".join(sorted(repositories)) or "none"
             return (
                 REJECTED,
                 f"repository {parsed.repository!r} is not served here (server.repositories: "
