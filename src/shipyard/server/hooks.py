@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from shipyard.domain import webhooks
 from shipyard.store.webhooks import Deliveries
@@ -68,7 +69,9 @@ def add_routes(
         if not delivery:  # a provider that names none: its bytes are its identity
             delivery = "sha256:" + hashlib.sha256(body).hexdigest()
         event = webhooks.event_name(provider, headers, data)
-        row, new = deliveries.accept(provider, delivery, event, body)
+        # The store is synchronous: off the event loop, so that one slow commit does not
+        # hold up every other delivery being read and verified meanwhile.
+        row, new = await run_in_threadpool(deliveries.accept, provider, delivery, event, body)
         if not new:
             return JSONResponse({"delivery": row, "duplicate": True}, status_code=200)
         wake()
