@@ -15,9 +15,12 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # uv comes from PyPI like everything else; `python3 -m uv` needs no PATH changes.
+# --compile-bytecode: the libraries' .pyc are written at install time, so that every
+# `shipyard` start reads them instead of compiling (which doubled the start-up, and is all
+# there is where PYTHONDONTWRITEBYTECODE is set).
 .venv/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet 'uv==$(UV_VERSION)'
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 setup: .venv/.synced ## Install Shipyard and its development tools into .venv (from PyPI, locked)

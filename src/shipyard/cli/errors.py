@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import click
 import typer
 from rich.markup import escape
 
@@ -67,9 +66,7 @@ def guarded(func: Callable[[], T], as_json: bool) -> T:
     except (
         typer.Exit,
         typer.Abort,
-        click.exceptions.Exit,
-        click.exceptions.ClickException,
-        click.exceptions.Abort,
+        typer.TyperException,  # the base of Typer's usage errors (BadParameter, ...)
     ):
         raise  # Typer's own exits and usage errors carry their code and message
     except KeyboardInterrupt:

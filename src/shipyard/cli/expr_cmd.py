@@ -19,7 +19,6 @@ from rich.markup import escape
 from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
 from shipyard.config import expressions as ex
-from shipyard.config.yamlsrc import load_text
 from shipyard.domain.diagnostics import Diagnostics, ExitCode
 
 _STATUSES = (*ex.JOB_RESULTS, "Unknown")
@@ -47,6 +46,7 @@ _EPILOG = "\n".join(
         "  shipyard expr \"containsValue(parameters.regions, 'eu')\" --param 'regions=\\[us, eu]'",
         "  shipyard expr \"eq(variables.tag, 'v1')\" --unknown tag    (set at run time: unknown)",
         "  shipyard expr \"gt(1.10.0, '1.9')\" --output json",
+        "  shipyard expr -1.2    (a negative number: no -- needed)",
     ]
 )
 
@@ -62,6 +62,8 @@ def _pairs(items: list[str], option: str) -> list[tuple[str, str]]:
 
 
 def _yaml_value(text: str, name: str) -> Any:
+    from shipyard.config.yamlsrc import load_text  # only for --param: keeps start-up short
+
     diags = Diagnostics()
     loaded = load_text(text, f"--param {name}", diags)
     if diags or loaded is None:
@@ -173,7 +175,13 @@ def _report_invalid(expression: str, err: ex.ExpressionError, as_json: bool) -> 
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("expr", help=_HELP, epilog=_EPILOG)
+    @app.command(
+        "expr",
+        help=_HELP,
+        epilog=_EPILOG,
+        # `shipyard expr -1.2`: a negative number is the expression, not an option.
+        context_settings={"ignore_unknown_options": True},
+    )
     def expr_cmd(
         expression: str = typer.Argument(
             ..., metavar="EXPRESSION", help="The expression, without ${{ }} or $[ ]."
@@ -215,6 +223,13 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         as_json = output is OutputFormat.json
+        if expression.startswith("--") and expression != "--":
+            # What ignore_unknown_options let through is a mistyped option, not an expression.
+            raise typer.BadParameter(
+                f"no such option {expression!r} (an expression that starts with '--' goes "
+                "after a '--' of its own: shipyard expr -- EXPRESSION)",
+                param_hint="EXPRESSION",
+            )
         ctx = build_context(var, param, dep, unknown, status, mode)
 
         def body() -> None:

@@ -124,3 +124,26 @@ def test_help_teaches_with_examples() -> None:
     assert result.exit_code == 0
     assert "Examples" in result.stdout
     assert "--var" in result.stdout and "--status" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [(["-1.2"], "-1.2 (Number)"), (["-5"], "-5 (Number)"), (["--", "-1.2"], "-1.2 (Number)")],
+)
+def test_a_negative_number_is_an_expression_not_an_option(args: list[str], shown: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == shown
+
+
+def test_a_negative_number_with_options_after_it() -> None:
+    result = run("-1.2", "--output", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"value": -1.2, "type": "Number"}
+
+
+def test_a_mistyped_option_says_so_and_how_to_pass_a_dash_expression() -> None:
+    result = run("--bogus")
+    assert result.exit_code == 2
+    assert "no such option '--bogus'" in result.output
+    assert "shipyard expr -- EXPRESSION" in result.output
