@@ -199,8 +199,10 @@ class Harness:
         worker = Worker(store, runner, "test-worker", engine.id)
         return cls(tmp, store, git, engine, worker, launcher, executor, bus)
 
-    def request(self, yaml: str, *, branch: str = "main", **extra: Any) -> RunRequest:
-        sha = self.git.commit(branch, {"azure-pipelines.yml": yaml})
+    def request(
+        self, yaml: str, *, branch: str = "main", message: str = "", **extra: Any
+    ) -> RunRequest:
+        sha = self.git.commit(branch, {"azure-pipelines.yml": yaml}, message=message)
         fields: dict[str, Any] = {
             "pipeline": "app",
             "file": "azure-pipelines.yml",

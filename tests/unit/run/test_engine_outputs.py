@@ -115,3 +115,14 @@ def test_build_number_revision_counts_runs(tmp_path: Path) -> None:
     h = Harness.create(tmp_path)
     yaml = "name: app-$(Rev:rr)\nsteps:\n- script: echo x\n"
     assert [h.run(yaml).build_number for _ in range(2)] == ["app-01", "app-02"]
+
+
+def test_the_commit_message_is_an_environment_variable_never_script_text(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    subject = 'fix: quote "$(id)" and `uname`; ' + "x" * 250
+    pipeline = 'steps:\n- script: echo "msg=$(Build.SourceVersionMessage)"\n  displayName: show\n'
+    run = h.run(pipeline, message=f"{subject}\n\nthe body stays out\n")
+    assert str(run.status) == "succeeded", statuses(run)
+    started = next(s for s in h.launcher.started if "msg=" in s.script)
+    assert started.script.strip() == 'echo "msg=${BUILD_SOURCEVERSIONMESSAGE}"'
+    assert started.env["BUILD_SOURCEVERSIONMESSAGE"] == subject[:200]  # Azure: first line, 200

@@ -53,6 +53,9 @@ class GitCompiler:
     def compile(self, request: RunRequest, run_id: int, counter: Counter, now: float) -> RunSpec:
         git = self._git_for(request.repo)
         predefined = predefined_variables(facts_of(request, run_id))
+        predefined["Build.SourceVersionMessage"] = source_version_message(
+            git.commit_message(request.sha)
+        )
         diags = Diagnostics()
         pipeline = load_pipeline(
             source_at(git, request.sha),
@@ -73,6 +76,12 @@ class GitCompiler:
         number = build_number(pipeline.name_format, predefined, when, counter(key, 1))
         predefined["Build.BuildNumber"] = number
         return spec_of(pipeline, request, predefined, number)
+
+
+def source_version_message(message: str) -> str:
+    """Azure's ``Build.SourceVersionMessage``: the commit message's first line, at most 200
+    characters. Event data: it reaches scripts as an environment variable, never as text."""
+    return (message.strip().splitlines() or [""])[0][:200]
 
 
 def facts_of(request: RunRequest, run_id: int) -> RunFacts:
