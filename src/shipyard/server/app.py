@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from shipyard.flow.run.spec import RunRequest
-from shipyard.server import api, hooks
+from shipyard.server import api, hooks, live
 from shipyard.store.sql import SqlStore
 from shipyard.store.webhooks import Deliveries
 
@@ -36,6 +36,7 @@ def create_app(
     deliveries = Deliveries(store.engine)
     hooks.add_routes(app, deliveries, secrets, max_body_bytes, wake)
     api.add_routes(app, store, deliveries)
+    live.add_routes(app, store)
     return app
 
 

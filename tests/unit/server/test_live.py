@@ -1,0 +1,112 @@
+"""Server-sent events: a run's state changes and log lines, resumable by Last-Event-ID.
+
+A real run made by the engine and a worker (tests/unit/run/harness.py), served by the real
+app under uvicorn on loopback and read with an HTTP client as a browser's EventSource would.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+import pytest
+import uvicorn
+
+from shipyard.server.app import create_app
+from shipyard.server.live import stream
+from tests.unit.run.harness import Harness
+
+PIPELINE = """\
+steps:
+- script: echo hello
+  displayName: Say hello
+- script: echo token=$(secretValue)
+  displayName: Show the token
+"""
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Harness]]:
+    h = Harness.create(tmp_path)
+    app = create_app(h.store, {}, 1 << 16)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}", h
+    srv.should_exit = True
+    thread.join(5)
+
+
+def messages(text: str) -> list[dict[str, str]]:
+    out = []
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "event" in fields:
+            out.append(fields)
+    return out
+
+
+def test_a_finished_runs_events_stream_in_order_and_end(served: tuple[str, Harness]) -> None:
+    url, h = served
+    run = h.run(PIPELINE, secrets={"secretValue": "s3cr3t"})
+    got = messages(httpx2.get(f"{url}/api/runs/{run.id}/events", timeout=10).text)
+    assert got[-1]["event"] == "end"
+    ids = [int(m["id"]) for m in got[:-1]]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    final = [json.loads(m["data"]) for m in got if m["event"] == "run"][-1]
+    assert final["status"] == "succeeded"
+
+
+def test_log_lines_are_masked_and_resume_after_the_last_event_id(
+    served: tuple[str, Harness],
+) -> None:
+    url, h = served
+    run = h.run(PIPELINE, secrets={"secretValue": "s3cr3t"})
+    first = messages(httpx2.get(f"{url}/api/runs/{run.id}/logs/stream", timeout=10).text)
+    lines = [json.loads(m["data"])["text"] for m in first if m["event"] == "log"]
+    assert "hello" in lines
+    assert not any("s3cr3t" in line for line in lines)
+    assert any("token=***" in line for line in lines)
+    middle = first[len(first) // 2]["id"]
+    again = messages(
+        httpx2.get(
+            f"{url}/api/runs/{run.id}/logs/stream",
+            headers={"Last-Event-ID": middle},
+            timeout=10,
+        ).text
+    )
+    assert [m["id"] for m in again] == [m["id"] for m in first if int(m["id"]) > int(middle)]
+    assert again[-1]["event"] == "end"
+
+
+def test_an_unknown_run_is_404(served: tuple[str, Harness]) -> None:
+    url, _ = served
+    assert httpx2.get(f"{url}/api/runs/999/events", timeout=5).status_code == 404
+
+
+def test_a_running_stream_sends_what_arrives_then_ends_when_the_run_does() -> None:
+    @dataclass
+    class Item:
+        id: int
+
+    items: list[Item] = []
+    state = {"done": False, "polls": 0}
+
+    def fetch(after: int) -> list[Item]:
+        state["polls"] += 1
+        if state["polls"] == 2:
+            items.append(Item(1))
+        if state["polls"] == 4:
+            state["done"] = True
+        return [i for i in items if i.id > after]
+
+    out = list(stream(fetch, lambda: bool(state["done"]), lambda _i: "step", 0, poll_s=0))
+    assert out[0].startswith("id: 1\nevent: step\n")
+    assert out[-1].startswith("id: 1\nevent: end\n")
