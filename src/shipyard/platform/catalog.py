@@ -92,6 +92,9 @@ TOOLS: tuple[Tool, ...] = (
     Tool("runc", "1.1.5", Apt("runc"), ("runc",)),
     Tool("debootstrap", "1.0.128", Apt("debootstrap"), ("debootstrap",)),
     Tool("jq", "1.6", Apt("jq"), ("jq",)),
+    # The headless browser the web UI's tests drive (tests/browser); Debian's build, so no
+    # browser download at test time. Its --version line names Chromium, not the pin alone.
+    Tool("chromium", "156", Apt("chromium"), ("chromium",), expect=ANY_OUTPUT),
     Tool(
         "kubernetes",
         KUBE,
