@@ -9,7 +9,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --no-sync
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test unit integration check lint typecheck contracts fmt bench platform-up platform-down clean
+.PHONY: help setup demo test unit integration browser check lint typecheck contracts fmt bench platform-up platform-down clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ test: check platform-up ## Everything CI runs: lint, types, layer contracts, uni
 
 unit: setup ## The unit tests alone (seconds, no platform needed)
 	$(RUN) pytest -m "not integration and not platform and not e2e" $(PYTEST_ARGS)
+
+browser: setup ## The web UI in headless chromium (/usr/bin/chromium: `shipyard platform up` installs it)
+	$(RUN) pytest tests/browser $(PYTEST_ARGS)
 
 check: lint typecheck contracts ## Static checks
 

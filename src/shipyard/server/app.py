@@ -15,7 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from shipyard.flow.run.spec import RunRequest
-from shipyard.server import api, hooks, live
+from shipyard.server import api, hooks, live, ui
 from shipyard.store.sql import SqlStore
 from shipyard.store.webhooks import Deliveries
 
@@ -37,6 +37,7 @@ def create_app(
     hooks.add_routes(app, deliveries, secrets, max_body_bytes, wake)
     api.add_routes(app, store, deliveries)
     live.add_routes(app, store)
+    ui.add_routes(app, store)
     return app
 
 

@@ -1,0 +1,143 @@
+"""The web UI: server-rendered pages over the run store, live where a run is still going.
+
+``GET /`` lists pipelines with their latest run, ``GET /runs`` the newest runs and ``GET
+/runs/{id}`` one run: its stages, jobs and steps by ``displayName`` (the pipeline's own
+words, as :class:`~shipyard.flow.run.views.StepTitles` shows them in the CLI), test counts,
+issues and log. Pages are whole HTML from Jinja2 templates, so they read without JavaScript
+and a test can check them with a plain HTTP client; the run page then follows the run with
+two ``EventSource`` streams of :mod:`shipyard.server.live` (status, then log lines resumed
+after the last line already on the page).
+
+Everything on a page came from a repository or a build (pipeline and step names, branch
+names, log lines), so it is untrusted. Two layers keep it text: Jinja2 autoescapes every
+value, and the script only ever sets ``textContent``. A Content-Security-Policy that allows
+scripts and styles from this server alone means that even a value that slipped through
+could not run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from shipyard.flow.run.records import JobRecord, RunRecord, StageRecord
+from shipyard.flow.run.views import all_steps, duration
+from shipyard.store.sql import SqlStore
+
+HERE = Path(__file__).parent
+RECENT = 50
+# Pipelines are known by their runs (the store has no pipeline table): the latest run of
+# each among this many newest runs.
+PIPELINE_SCAN = 500
+LOG_LINES = 10_000
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _when(at: float | None) -> str:
+    if not at:
+        return ""
+    return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def environment() -> Environment:
+    """Autoescape on for every template (not only ``.html``): nothing renders unescaped."""
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = _when
+    env.globals["duration"] = duration
+    return env
+
+
+def stage_title(stage: StageRecord) -> str:
+    """A pipeline without stages has one implicit stage, which the CLI does not show either."""
+    return "" if stage.name == "__default" else stage.display_name or stage.name
+
+
+def job_title(job: JobRecord) -> str:
+    return job.display_name or job.name
+
+
+def latest_per_pipeline(runs: list[RunRecord]) -> list[RunRecord]:
+    """``runs`` newest first -> the first (latest) run of each pipeline, by pipeline name."""
+    latest: dict[str, RunRecord] = {}
+    for run in runs:
+        latest.setdefault(run.pipeline, run)
+    return sorted(latest.values(), key=lambda r: r.pipeline.lower())
+
+
+class Pages:
+    """The page handlers over one store; each returns the rendered HTML."""
+
+    def __init__(self, store: SqlStore, env: Environment) -> None:
+        self.store = store
+        self.env = env
+
+    def _render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(**context)
+        return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+    def pipelines(self) -> HTMLResponse:
+        runs = latest_per_pipeline(self.store.list_runs(limit=PIPELINE_SCAN))
+        return self._render("pipelines.html", title="Pipelines", runs=runs)
+
+    def runs(self, pipeline: str | None) -> HTMLResponse:
+        runs = self.store.list_runs(limit=RECENT, pipeline=pipeline)
+        return self._render("runs.html", title="Runs", runs=runs, pipeline=pipeline or "")
+
+    def run(self, run_id: int) -> HTMLResponse:
+        run = self.store.get_run(run_id)
+        if run is None:
+            return self._render(
+                "missing.html", 404, title="Not found", what=f"Run {run_id} does not exist."
+            )
+        logs = self.store.logs(run_id, limit=LOG_LINES)
+        tests = self.store.test_counts(run_id)
+        return self._render(
+            "run.html",
+            title=f"{run.pipeline} #{run.build_number or run.id}",
+            run=run,
+            stage_title=stage_title,
+            job_title=job_title,
+            tests=tests,
+            tests_total=sum(tests.values()),
+            issues=self.store.issues(run_id),
+            logs=logs,
+            last_log=logs[-1].id if logs else 0,
+            step_titles={s.id: s.display_name or s.name for _job, s in all_steps(run)},
+        )
+
+
+def add_routes(app: FastAPI, store: SqlStore) -> None:
+    pages = Pages(store, environment())
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def pipelines() -> HTMLResponse:
+        return pages.pipelines()
+
+    @app.get("/runs", response_class=HTMLResponse, include_in_schema=False)
+    def runs(pipeline: str | None = None) -> HTMLResponse:
+        return pages.runs(pipeline)
+
+    @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+    def run(run_id: int) -> HTMLResponse:
+        return pages.run(run_id)
