@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.signin import sign_in
 from tests.unit.run.harness import Harness
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +38,7 @@ def test_a_finished_run_shows_its_steps_by_display_name_and_masked_logs(
     served: tuple[str, Harness], page: Page, screenshot: Callable[[str], Path]
 ) -> None:
     url, h = served
+    sign_in(page, url, h.store)
     run = h.run(PIPELINE, secrets={"secretValue": "s3cr3t"})
     page.goto(f"{url}/runs/{run.id}")
     expect(page.locator("#run-status")).to_have_text("succeeded")
@@ -55,6 +57,7 @@ def test_a_running_run_is_followed_live_until_it_succeeds(
     served: tuple[str, Harness], page: Page, screenshot: Callable[[str], Path]
 ) -> None:
     url, h = served
+    sign_in(page, url, h.store)
     run_id = h.submit(PIPELINE, secrets={"secretValue": "s3cr3t"})  # queued, not driven
     page.goto(f"{url}/runs")
     row = page.locator("table.runs tbody tr").first

@@ -102,6 +102,11 @@ VERBS: dict[str, tuple[str, str]] = {
         "Serve webhooks and the REST API, and run what they start.",
     ),
     "repo": ("shipyard.cli.repo_cmd", "Git remotes served by Shipyard: a push runs pipelines."),
+    "token": ("shipyard.cli.token_cmd", "API tokens of the server: create, list, revoke."),
+    "pr": (
+        "shipyard.cli.pr_cmd",
+        "Pull requests on the server: open, show with policy checks, vote, complete.",
+    ),
 }
 
 

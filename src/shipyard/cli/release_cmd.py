@@ -12,7 +12,6 @@ the votes are enough the run carries on, in this process unless ``--no-wait``.
 from __future__ import annotations
 
 import getpass
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -22,7 +21,7 @@ from rich.markup import escape
 from shipyard.cli.errors import guarded
 from shipyard.cli.output import OutputFormat, console, emit_json
 from shipyard.cli.plan_cmd import UsageProblem
-from shipyard.deliver.approvals import Question, Vote, outcome, refusal
+from shipyard.deliver.approvals import Question
 from shipyard.deliver.release import Release, normalize_version
 from shipyard.domain.diagnostics import ShipyardError
 from shipyard.flow.run.records import RunRecord
@@ -203,55 +202,36 @@ def vote(
     """Record a vote; when it decides the approval and ``wait``, carry the run on here and
     return it as it then stands (``None`` when nothing ran here)."""
     from shipyard.platform import settings
+    from shipyard.store.approval_votes import VoteRefused, cast_vote
 
     store = _store()
-    run: RunRecord | None = store.get_run(run_id)
-    if run is None:
-        raise UsageProblem(f"run {run_id} does not exist", hint="list runs with `shipyard runs`")
-    decisions = pending_approvals(store, run_id)
-    if not decisions:
-        expired = [
-            d for d in _deployments(store).approval_decisions(run_id) if d.status == "expired"
-        ]
-        why = "its approval expired" if expired else f"it is {run.status}"
-        raise UsageProblem(f"run {run_id} waits for no approval: {why}")
-    decision = decisions[0]
-    question = Question.from_data(decision.data)
-    ledger = _deployments(store)
     groups = settings.load().delivery.groups
-    now = time.time()
-    problem = refusal(question, voter, groups, ledger.votes(decision.id), now)
-    if problem and question.expires_at and now >= question.expires_at:
-        # Nobody ran the run while its time ran out: let an engine end it as expired now,
-        # so that it does not stay "running" until some later command looks at it.
-        ended = carry_on(run_id, True)
-        status = ended.status if ended else run.status
-        raise UsageProblem(
-            f"{'approval' if approve else 'rejection'} refused: {problem}; run {run_id} is {status}"
-        )
-    if problem:
-        raise UsageProblem(f"{'approval' if approve else 'rejection'} refused: {problem}")
-    if not ledger.add_vote(decision.id, Vote(voter, approve, comment, time.time())):
-        raise UsageProblem(f"{voter} has already voted on this approval")
-    votes = ledger.votes(decision.id)
-    verdict = outcome(question, votes)
+    try:
+        result = cast_vote(store, run_id, voter, approve, comment, groups)
+    except VoteRefused as exc:
+        if exc.missing:
+            raise UsageProblem(str(exc), hint="list runs with `shipyard runs`") from None
+        if exc.expired:
+            # Nobody ran the run while its time ran out: let an engine end it as expired
+            # now, so that it does not stay "running" until some later command looks at it.
+            ended = carry_on(run_id, True)
+            status = ended.status if ended else store.get_run(run_id).status
+            raise UsageProblem(f"{exc}; run {run_id} is {status}") from None
+        raise UsageProblem(str(exc)) from None
     out = console()
-    if verdict is None:
-        need = question.minimum - sum(v.approve for v in votes)
+    if not result.resolved:
         if not as_json:
-            out.print(f"{voter} approved {question.title()}; {need} more approval(s) needed")
+            out.print(f"{voter} approved {result.title}; {result.needed} more approval(s) needed")
         else:
-            emit_json({"run": run_id, "decision": decision.id, "resolved": False, "needed": need})
+            emit_json(result.as_json())
         return None
-    by = ",".join(v.voter for v in votes if v.approve == verdict)
-    store.resolve_decision(decision.id, verdict, by, comment)
     if not as_json:
-        word = "approved" if verdict else "rejected"
-        out.print(f"{question.title()}: {word} by {by} (as {voter}, not the author)")
+        word = "approved" if result.approved else "rejected"
+        out.print(f"{result.title}: {word} by {result.by} (as {voter}, not the author)")
     if wait:
         return carry_on(run_id, as_json)
     if as_json:
-        emit_json({"run": run_id, "decision": decision.id, "resolved": True, "approved": verdict})
+        emit_json(result.as_json())
     return None
 
 

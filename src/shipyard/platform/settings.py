@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.deliver.environments import Approvers, EnvironmentPolicy, Environments
+from shipyard.domain.branch_policy import BranchPolicy
 from shipyard.domain.diagnostics import Diagnostics, InvalidInput, Loc, did_you_mean
-from shipyard.platform import topology
+from shipyard.platform import branch_policies, topology
 from shipyard.platform.paths import PlatformPaths
 from shipyard.platform.settings_schema import FIELDS, Secret, convert, found_text
 from shipyard.platform.topology import ENVIRONMENT_NAMES, PORTS_PER_CLUSTER
@@ -93,6 +94,7 @@ class Settings:
     debian_mirror: str
     warnings_as_errors: frozenset[str] = frozenset()  # policy.warnings_as_errors
     server: ServerSettings = field(default_factory=ServerSettings)
+    branch_policies: tuple[BranchPolicy, ...] = ()
     source: Path | None = None
     origins: Mapping[str, str] = field(default_factory=dict)
 
@@ -203,6 +205,9 @@ def _read_file(
         if key.startswith(GROUPS_PREFIX):
             _read_group(key, value, loc, values, diags)
             continue
+        if key.startswith(branch_policies.PREFIX):
+            branch_policies.read(key, value, loc, values, diags)
+            continue
         spec = _BY_KEY.get(key)
         if spec is None:
             hint = did_you_mean(key, list(_BY_KEY))
@@ -298,6 +303,7 @@ def _build(values: Mapping[str, Any], source: Path | None, origins: dict[str, st
                 for name, _, path in (r.partition("=") for r in values["server.repositories"])
             },
         ),
+        branch_policies=branch_policies.build(values),
         source=source,
         origins=origins,
     )

@@ -9,20 +9,27 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
 
+from shipyard.domain.access import Permission
 from shipyard.flow.run.views import run_json
+from shipyard.server.auth import Guard
+from shipyard.store.access import Principal
 from shipyard.store.sql import SqlStore
 from shipyard.store.webhooks import Deliveries
 
 
-def add_routes(app: FastAPI, store: SqlStore, deliveries: Deliveries) -> None:
+def add_routes(app: FastAPI, store: SqlStore, deliveries: Deliveries, guard: Guard) -> None:
+    read = Depends(guard.need(Permission.READ))
+
     @app.get("/api/health", tags=["server"])
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/api/runs", tags=["runs"])
-    def runs(limit: int = 50, pipeline: str | None = None) -> list[dict[str, Any]]:
+    def runs(
+        limit: int = 50, pipeline: str | None = None, who: Principal = read
+    ) -> list[dict[str, Any]]:
         """The newest runs first."""
         found = store.list_runs(limit=min(max(limit, 1), 500), pipeline=pipeline)
         return [
@@ -41,7 +48,7 @@ def add_routes(app: FastAPI, store: SqlStore, deliveries: Deliveries) -> None:
         ]
 
     @app.get("/api/runs/{run_id}", tags=["runs"])
-    def run(run_id: int) -> dict[str, Any]:
+    def run(run_id: int, who: Principal = read) -> dict[str, Any]:
         found = store.get_run(run_id)
         if found is None:
             raise HTTPException(404, f"run {run_id} does not exist")
@@ -51,13 +58,13 @@ def add_routes(app: FastAPI, store: SqlStore, deliveries: Deliveries) -> None:
         return data
 
     @app.get("/api/runs/{run_id}/logs", tags=["runs"])
-    def logs(run_id: int, after: int = 0) -> list[dict[str, Any]]:
+    def logs(run_id: int, after: int = 0, who: Principal = read) -> list[dict[str, Any]]:
         """Log lines as stored (secrets already masked), after line id ``after``."""
         if store.get_run(run_id) is None:
             raise HTTPException(404, f"run {run_id} does not exist")
         return [asdict(line) for line in store.logs(run_id, after=after)]
 
     @app.get("/api/webhooks", tags=["webhooks"])
-    def webhook_deliveries(limit: int = 100) -> list[dict[str, Any]]:
+    def webhook_deliveries(limit: int = 100, who: Principal = read) -> list[dict[str, Any]]:
         """Recent deliveries with what became of each: runs, or why not."""
         return [d.as_json() for d in deliveries.recent(min(max(limit, 1), 1000))]

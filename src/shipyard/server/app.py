@@ -8,14 +8,21 @@ local workers), the webhook dispatcher and the HTTP server.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
+from shipyard.domain.access import Role
 from shipyard.flow.run.spec import RunRequest
-from shipyard.server import api, hooks, live, ui
+from shipyard.server import api, api_access, api_pulls, hooks, live, ui, ui_access
+from shipyard.server.auth import Guard
+from shipyard.server.context import ServerContext
+from shipyard.server.pulls import PullRequestService
+from shipyard.store.access import Access
+from shipyard.store.pulls import PullRequests
 from shipyard.store.sql import SqlStore
 from shipyard.store.webhooks import Deliveries
 
@@ -25,7 +32,11 @@ def create_app(
     secrets: Mapping[str, str],
     max_body_bytes: int,
     wake: Callable[[], None] = lambda: None,
+    ctx: ServerContext | None = None,
 ) -> FastAPI:
+    """The app; ``app.state.pulls`` is its pull request service (the dispatcher tells it
+    about pushes) and ``app.state.access`` its users, tokens and audit log."""
+    ctx = ctx or ServerContext()
     app = FastAPI(
         title="Shipyard",
         summary="CI/CD for microservice monorepos on Kubernetes",
@@ -34,10 +45,25 @@ def create_app(
         redoc_url=None,
     )
     deliveries = Deliveries(store.engine)
+    access = Access(store.engine)
+    guard = Guard(access)
+    pulls = PullRequestService(
+        PullRequests(store.engine),
+        access,
+        deliveries,
+        ctx.repositories,
+        ctx.policies,
+        ctx.submit,
+        wake,
+    )
+    app.state.pulls, app.state.access = pulls, access
     hooks.add_routes(app, deliveries, secrets, max_body_bytes, wake)
-    api.add_routes(app, store, deliveries)
-    live.add_routes(app, store)
-    ui.add_routes(app, store)
+    api.add_routes(app, store, deliveries, guard)
+    api_access.add_routes(app, store, access, guard, ctx)
+    api_pulls.add_routes(app, guard, pulls)
+    live.add_routes(app, store, guard)
+    ui_access.add_routes(app, guard)
+    ui.add_routes(app, store, guard)
     return app
 
 
@@ -46,6 +72,28 @@ def git_root() -> Path:
     from shipyard.platform.paths import PlatformPaths
 
     return PlatformPaths.from_env().data.parent / "git"
+
+
+def token_file() -> Path:
+    """Where ``serve`` leaves the first admin's token (mode 0600, beside the store)."""
+    from shipyard.platform.paths import PlatformPaths
+
+    return PlatformPaths.from_env().data.parent / "server" / "admin-token"
+
+
+def first_admin(access: Access, where: Callable[[], Path]) -> Path | None:
+    """A store with no user gets an admin, whose token goes to a private file: a fresh server
+    is never open to everyone, and its owner can still sign in."""
+    if access.has_users():
+        return None
+    _id, token = access.create_token("admin", Role.ADMIN, "made by the first shipyard serve")
+    access.audit("serve", "token.create", "admin", role="admin", token_id=_id)
+    path = where()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return path
 
 
 def serve(host: str, port: int, say: Callable[[str], None]) -> None:
@@ -64,21 +112,39 @@ def serve(host: str, port: int, say: Callable[[str], None]) -> None:
         run_id: int | None = svc.engine.submit(request).result(timeout=60)
         return run_id
 
+    def carry_on(run_id: int) -> None:
+        svc.engine.adopt_run(run_id)  # a run no engine holds; a live engine sees it itself
+        svc.engine.wake()
+
     root = git_root()
 
     def repositories() -> dict[str, Path]:
         return {**bare_repositories(root), **settings.server.repositories}
 
+    ctx = ServerContext(
+        submit=submit,
+        repositories=repositories,
+        policies=settings.branch_policies,
+        environments=settings.delivery,
+        carry_on=carry_on,
+    )
+    deliveries = Deliveries(svc.store.engine)
+    holder: list[PullRequestService] = []
     dispatcher = Dispatcher(
-        Deliveries(svc.store.engine),
+        deliveries,
         repositories,
         lambda path: GitCli(Path(path)),
         submit,
         settings.warnings_as_errors,
+        on_push=lambda repository, ref: holder[0].on_push(repository, ref),
     )
-    app = create_app(svc.store, secrets, settings.server.max_body_bytes, dispatcher.wake)
+    app = create_app(svc.store, secrets, settings.server.max_body_bytes, dispatcher.wake, ctx)
+    holder.append(app.state.pulls)
     dispatcher.start()
     say(f"Shipyard serves http://{host}:{port}/ (API docs: http://{host}:{port}/api/docs)")
+    first = first_admin(app.state.access, token_file)
+    if first:
+        say(f"  sign in   the first admin's token is in {first} (shipyard token create makes more)")
     say(f"  git       {root}/NAME.git: a push runs pipelines (shipyard repo create NAME)")
     for provider in ("github", "gitlab", "azure"):
         state = "verified with its secret" if provider in secrets else "refused (no secret set)"

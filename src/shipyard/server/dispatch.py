@@ -16,7 +16,7 @@ from pathlib import Path
 
 from shipyard.domain import webhooks
 from shipyard.domain.diagnostics import ShipyardError
-from shipyard.domain.events import InvalidEvent
+from shipyard.domain.events import InvalidEvent, NewBranch, Push
 from shipyard.flow.run.requests import requests_for_event
 from shipyard.flow.run.spec import RunRequest
 from shipyard.ports import Git
@@ -33,12 +33,14 @@ class Dispatcher:
         git_for: Callable[[Path], Git],
         submit: Callable[[RunRequest], int | None],
         warnings_as_errors: frozenset[str] = frozenset(),
+        on_push: Callable[[str, str], None] = lambda _repository, _ref: None,
     ) -> None:
         self.deliveries = deliveries
         self._repositories = repositories
         self.git_for = git_for
         self.submit = submit
         self.strict = warnings_as_errors
+        self.on_push = on_push  # (repository, ref): pull requests it concerns are rebuilt
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
@@ -104,4 +106,9 @@ class Dispatcher:
             runs = [run for r in found.requests if (run := self.submit(r)) is not None]
         except (ShipyardError, InvalidEvent) as exc:
             return REJECTED, str(exc), []
+        if isinstance(parsed.event, Push | NewBranch):
+            try:
+                self.on_push(parsed.repository, parsed.event.ref)
+            except ShipyardError as exc:  # a pull request that cannot be rebuilt says so
+                return DONE, f"{found.summary()}; pull requests: {exc}", runs
         return DONE, found.summary(), runs

@@ -16,9 +16,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
+from shipyard.domain.access import Permission
+from shipyard.server.auth import Guard
+from shipyard.store.access import Principal
 from shipyard.store.sql import SqlStore
 
 POLL_S = 0.25
@@ -62,7 +65,9 @@ def _after(request: Request, after: int) -> int:
     return int(last) if last.isdigit() else after
 
 
-def add_routes(app: FastAPI, store: SqlStore) -> None:
+def add_routes(app: FastAPI, store: SqlStore, guard: Guard) -> None:
+    read = Depends(guard.need(Permission.READ))
+
     def finished_of(run_id: int) -> Callable[[], bool]:
         def finished() -> bool:
             run = store.get_run(run_id)
@@ -77,7 +82,9 @@ def add_routes(app: FastAPI, store: SqlStore) -> None:
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
     @app.get("/api/runs/{run_id}/events", tags=["runs"])
-    def run_events(run_id: int, request: Request, after: int = 0) -> StreamingResponse:
+    def run_events(
+        run_id: int, request: Request, after: int = 0, who: Principal = read
+    ) -> StreamingResponse:
         """The run's state changes as server-sent events (``event:`` is the kind)."""
         need(run_id)
         messages = stream(
@@ -89,7 +96,9 @@ def add_routes(app: FastAPI, store: SqlStore) -> None:
         return StreamingResponse(messages, media_type="text/event-stream", headers=headers)
 
     @app.get("/api/runs/{run_id}/logs/stream", tags=["runs"])
-    def log_stream(run_id: int, request: Request, after: int = 0) -> StreamingResponse:
+    def log_stream(
+        run_id: int, request: Request, after: int = 0, who: Principal = read
+    ) -> StreamingResponse:
         """The run's log lines as server-sent events (``event: log``), masked as stored."""
         need(run_id)
         messages = stream(

@@ -21,13 +21,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from shipyard.domain.access import Permission
 from shipyard.flow.run.records import JobRecord, RunRecord, StageRecord
 from shipyard.flow.run.views import all_steps, duration
+from shipyard.server.auth import Guard
+from shipyard.store.access import Principal
 from shipyard.store.sql import SqlStore
 
 HERE = Path(__file__).parent
@@ -40,7 +43,7 @@ LOG_LINES = 10_000
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -126,18 +129,19 @@ class Pages:
         )
 
 
-def add_routes(app: FastAPI, store: SqlStore) -> None:
+def add_routes(app: FastAPI, store: SqlStore, guard: Guard) -> None:
+    read = Depends(guard.need(Permission.READ, page=True))
     pages = Pages(store, environment())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def pipelines() -> HTMLResponse:
+    def pipelines(who: Principal = read) -> HTMLResponse:
         return pages.pipelines()
 
     @app.get("/runs", response_class=HTMLResponse, include_in_schema=False)
-    def runs(pipeline: str | None = None) -> HTMLResponse:
+    def runs(pipeline: str | None = None, who: Principal = read) -> HTMLResponse:
         return pages.runs(pipeline)
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
-    def run(run_id: int) -> HTMLResponse:
+    def run(run_id: int, who: Principal = read) -> HTMLResponse:
         return pages.run(run_id)

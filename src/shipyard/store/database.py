@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 #: The newest migration; a test checks that it is Alembic's head.
-HEAD = "0004"
+HEAD = "0005"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _LOCK_KEY = 0x5348495059  # pg_advisory_lock key: "SHIPY"
 

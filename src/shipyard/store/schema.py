@@ -365,3 +365,84 @@ webhook_deliveries = sa.Table(
     sa.UniqueConstraint("provider", "delivery"),
     sa.Index(None, "status", "id"),
 )
+
+# -- the server: users and their tokens, the audit log, pull requests -----------------------
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+)
+
+# Only a token's SHA-256 is kept: tokens are 256 random bits, so a fast hash is as strong as
+# a slow one, and a stolen database holds nothing that authenticates.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("label", sa.String(255), nullable=False, default=""),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("revoked_at", Time),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(48), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False, default=dict),
+    sa.Index(None, "action", "id"),
+)
+
+pull_requests = sa.Table(
+    "pull_requests",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("repository", sa.String(255), nullable=False),
+    sa.Column("source", sa.String(255), nullable=False),  # branch short names
+    sa.Column("target", sa.String(255), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("author", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # active, completed, abandoned
+    sa.Column("source_sha", sa.String(64), nullable=False, default=""),  # last built
+    sa.Column("target_sha", sa.String(64), nullable=False, default=""),
+    sa.Column("merge_sha", sa.String(64), nullable=False, default=""),
+    sa.Column("problem", sa.Text, nullable=False, default=""),  # a merge conflict, say
+    sa.Column("merged_sha", sa.String(64)),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("completed_at", Time),
+    sa.Index(None, "repository", "status"),
+)
+
+pr_votes = sa.Table(
+    "pr_votes",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("pr_id", Id, sa.ForeignKey("pull_requests.id"), nullable=False),
+    sa.Column("voter", sa.String(64), nullable=False),
+    sa.Column("approve", sa.Boolean, nullable=False),
+    sa.Column("source_sha", sa.String(64), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, default=""),
+    sa.Column("at", Time, nullable=False),
+    sa.Index(None, "pr_id"),
+)
+
+pr_builds = sa.Table(
+    "pr_builds",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("pr_id", Id, sa.ForeignKey("pull_requests.id"), nullable=False),
+    sa.Column("pipeline", sa.String(255), nullable=False),
+    sa.Column("run_id", Id, sa.ForeignKey("runs.id"), nullable=False),
+    sa.Column("source_sha", sa.String(64), nullable=False),
+    sa.Column("target_sha", sa.String(64), nullable=False),
+    sa.Column("merge_sha", sa.String(64), nullable=False),
+    sa.Index(None, "pr_id"),
+)

@@ -51,6 +51,16 @@ class Serve:
     env: dict[str, str]
     url: str
     proc: subprocess.Popen[str] | None = None
+    token: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """A viewer's token, made the way a user makes one (``shipyard token create``)."""
+        if not self.token:
+            made = self.cli("token", "create", "--user", "watcher", "-o", "json")
+            assert made.returncode == 0, made.stderr
+            self.token = json.loads(made.stdout)["token"]
+        return {"Authorization": f"Bearer {self.token}"}
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
@@ -85,7 +95,9 @@ class Serve:
         )  # fmt: skip
 
     def runs(self) -> list[dict[str, Any]]:
-        data: list[dict[str, Any]] = httpx2.get(f"{self.url}/api/runs", timeout=10).json()
+        data: list[dict[str, Any]] = httpx2.get(
+            f"{self.url}/api/runs", headers=self.headers, timeout=10
+        ).json()
         return data
 
     def wait_for(self, what: str, check: Any, timeout: float = 120) -> Any:
@@ -149,10 +161,14 @@ def test_a_git_push_to_the_embedded_remote_runs_the_pipeline(serve: Serve, tmp_p
         "finished run", lambda: [r for r in serve.runs() if r["status"] == "succeeded"]
     )[0]
     assert (run["pipeline"], run["ref"]) == ("root", "refs/heads/main")
-    detail = httpx2.get(f"{serve.url}/api/runs/{run['id']}", timeout=10).json()
+    detail = httpx2.get(
+        f"{serve.url}/api/runs/{run['id']}", headers=serve.headers, timeout=10
+    ).json()
     names = [s["display_name"] for st in detail["stages"] for j in st["jobs"] for s in j["steps"]]
     assert "Say what was built" in names
-    lines = httpx2.get(f"{serve.url}/api/runs/{run['id']}/logs", timeout=10).json()
+    lines = httpx2.get(
+        f"{serve.url}/api/runs/{run['id']}/logs", headers=serve.headers, timeout=10
+    ).json()
     assert any(line["text"] == "built main" for line in lines)
 
 
@@ -215,7 +231,9 @@ def test_a_burst_of_500_deliveries_is_answered_and_each_is_accounted_for(serve: 
     assert codes == [202] * 500
 
     def settled() -> list[dict[str, Any]]:
-        got = httpx2.get(f"{serve.url}/api/webhooks?limit=1000", timeout=10).json()
+        got = httpx2.get(
+            f"{serve.url}/api/webhooks?limit=1000", headers=serve.headers, timeout=10
+        ).json()
         return got if all(d["status"] in ("done", "rejected") for d in got) else []
 
     found = serve.wait_for("500 settled deliveries", settled)

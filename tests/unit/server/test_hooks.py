@@ -20,11 +20,13 @@ import httpx2
 import pytest
 import uvicorn
 
+from shipyard.domain.access import Role
 from shipyard.domain.events import ZERO_SHA
 from shipyard.flow.run.spec import RunRequest
 from shipyard.server.app import create_app
 from shipyard.server.dispatch import Dispatcher
 from shipyard.store import StoreConfig, open_store
+from shipyard.store.access import Access
 from shipyard.store.webhooks import Deliveries
 from tests.fakes.git import FakeGit
 
@@ -192,7 +194,9 @@ def test_a_provider_without_a_secret_is_refused(tmp_path: Path) -> None:
 def test_the_api_lists_deliveries_and_serves_its_openapi_document(server: Server) -> None:
     body = push_body(server.git)
     server.post("github", body, github(body))
-    listed = httpx2.get(f"{server.url}/api/webhooks").json()
+    store = server.deliveries  # the app's store, reached through its engine
+    headers = {"Authorization": f"Bearer {Access(store._engine).create_token('v', Role.VIEWER)[1]}"}
+    listed = httpx2.get(f"{server.url}/api/webhooks", headers=headers).json()
     assert [d["status"] for d in listed] == ["queued"]
     paths = httpx2.get(f"{server.url}/api/openapi.json").json()["paths"]
     assert {"/hooks/{provider}", "/api/runs", "/api/runs/{run_id}"} <= set(paths)

@@ -20,6 +20,7 @@ import uvicorn
 from shipyard.server.app import create_app
 from shipyard.server.live import stream
 from tests.unit.run.harness import Harness
+from tests.unit.server.tokens import auth
 
 PIPELINE = """\
 steps:
@@ -56,7 +57,9 @@ def messages(text: str) -> list[dict[str, str]]:
 def test_a_finished_runs_events_stream_in_order_and_end(served: tuple[str, Harness]) -> None:
     url, h = served
     run = h.run(PIPELINE, secrets={"secretValue": "s3cr3t"})
-    got = messages(httpx2.get(f"{url}/api/runs/{run.id}/events", timeout=10).text)
+    got = messages(
+        httpx2.get(f"{url}/api/runs/{run.id}/events", headers=auth(h.store), timeout=10).text
+    )
     assert got[-1]["event"] == "end"
     ids = [int(m["id"]) for m in got[:-1]]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
@@ -69,7 +72,9 @@ def test_log_lines_are_masked_and_resume_after_the_last_event_id(
 ) -> None:
     url, h = served
     run = h.run(PIPELINE, secrets={"secretValue": "s3cr3t"})
-    first = messages(httpx2.get(f"{url}/api/runs/{run.id}/logs/stream", timeout=10).text)
+    first = messages(
+        httpx2.get(f"{url}/api/runs/{run.id}/logs/stream", headers=auth(h.store), timeout=10).text
+    )
     lines = [json.loads(m["data"])["text"] for m in first if m["event"] == "log"]
     assert "hello" in lines
     assert not any("s3cr3t" in line for line in lines)
@@ -78,7 +83,7 @@ def test_log_lines_are_masked_and_resume_after_the_last_event_id(
     again = messages(
         httpx2.get(
             f"{url}/api/runs/{run.id}/logs/stream",
-            headers={"Last-Event-ID": middle},
+            headers={"Last-Event-ID": middle, **auth(h.store)},
             timeout=10,
         ).text
     )
@@ -87,8 +92,9 @@ def test_log_lines_are_masked_and_resume_after_the_last_event_id(
 
 
 def test_an_unknown_run_is_404(served: tuple[str, Harness]) -> None:
-    url, _ = served
-    assert httpx2.get(f"{url}/api/runs/999/events", timeout=5).status_code == 404
+    url, h = served
+    got = httpx2.get(f"{url}/api/runs/999/events", headers=auth(h.store), timeout=5)
+    assert got.status_code == 404
 
 
 def test_a_running_stream_sends_what_arrives_then_ends_when_the_run_does() -> None:

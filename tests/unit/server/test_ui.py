@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from shipyard.server.app import create_app
 from shipyard.server.ui import latest_per_pipeline
 from tests.unit.run.harness import Harness
+from tests.unit.server.tokens import auth
 
 HOSTILE = "<script>alert(1)</script>"
 PIPELINE = f"""\
@@ -26,7 +27,8 @@ steps:
 @pytest.fixture
 def client(tmp_path: Path) -> tuple[TestClient, Harness]:
     h = Harness.create(tmp_path)
-    return TestClient(create_app(h.store, {}, 1 << 16)), h
+    c = TestClient(create_app(h.store, {}, 1 << 16), headers=auth(h.store))
+    return c, h
 
 
 def test_a_hostile_pipeline_and_step_name_are_escaped_on_every_page(
