@@ -178,7 +178,16 @@ class Harness:
     bus: InProcessBus
 
     @classmethod
-    def create(cls, tmp: Path, *, gate: Any = None, store: SqlStore | None = None) -> Harness:
+    def create(
+        cls,
+        tmp: Path,
+        *,
+        gate: Any = None,
+        store: SqlStore | None = None,
+        git_for: Any = None,
+    ) -> Harness:
+        """``git_for`` (repo -> Git port): the repositories runs compile from; by default
+        one :class:`FakeGit` for every run."""
         store = store or store_at(tmp)
         git = FakeGit()
         launcher = FakeLauncher()
@@ -188,7 +197,7 @@ class Harness:
             store,
             executor,
             bus,
-            GitCompiler(lambda _repo: git),
+            GitCompiler(git_for or (lambda _repo: git)),
             SystemClock(),
             gate=gate,
         )
@@ -214,6 +223,14 @@ class Harness:
         }
         fields.update(extra)
         return RunRequest(**fields)
+
+    def submit_request(self, request: RunRequest) -> int:
+        """A ready request (a pull request's build, say) into the engine: its run id."""
+        future = self.engine.submit(request)
+        self.engine.run_once()
+        run_id = future.result(5)
+        assert run_id is not None
+        return run_id
 
     def submit(self, yaml: str, **extra: Any) -> int:
         future = self.engine.submit(self.request(yaml, **extra))

@@ -1,0 +1,159 @@
+"""Pull requests end to end on real git: the merge is built, policies gate the merge.
+
+Covers what branch policies promise: builds on the merge of source into target, a
+path-filtered required pipeline satisfied when the change does not touch it, the author's
+vote not counting, votes reset by a push, builds expiring when the target moves, and
+completion merging the tested commit only when every check holds (saying which does not).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shipyard.domain.access import Role
+from shipyard.domain.branch_policy import BranchPolicy
+from tests.unit.server.pr_world import REPO, World, json_of, make_world
+from tests.unit.server.tokens import auth
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    policy = BranchPolicy("main", required_pipelines=("delivery", "ingestion"), min_reviewers=1)
+    return make_world(tmp_path, (policy,))
+
+
+def checks(pr: dict[str, object]) -> dict[str, tuple[str, str]]:
+    found = pr["checks"]
+    assert isinstance(found, list)
+    return {c["name"]: (c["state"], c["detail"]) for c in found}
+
+
+def test_a_pull_request_merges_only_when_its_policy_holds(world: World) -> None:
+    c = TestClient(world.app)
+    rita, sam = (
+        auth(world.h.store, Role.CONTRIBUTOR, "rita"),
+        auth(world.h.store, Role.CONTRIBUTOR, "sam"),
+    )
+    source = world.push("feature/retry", {"delivery/app.py": "print('retry')\n"})
+    pr = json_of(
+        c.post(
+            "/api/pulls",
+            headers=rita,
+            json={
+                "repository": REPO,
+                "source": "feature/retry",
+                "target": "main",
+                "title": "Retry",
+            },
+        )
+    )
+    # The merge commit is what is built: it has main and the source as parents.
+    parents = world.bare_git("log", "-1", "--format=%P", pr["merge_sha"]).split()
+    assert parents == [world.bare_git("rev-parse", "main"), source]
+    assert [b["pipeline"] for b in pr["builds"]] == ["delivery"]
+    got = checks(pr)
+    assert got["build ingestion"][0] == "ok" and "not affected" in got["build ingestion"][1]
+    assert got["build delivery"][0] == "pending"
+    world.drive()
+    got = checks(json_of(c.get(f"/api/pulls/{pr['id']}", headers=rita)))
+    assert got["build delivery"][0] == "ok"
+    assert got["reviewers"][0] == "pending"
+    # The author's own approval does not count.
+    json_of(c.post(f"/api/pulls/{pr['id']}/votes", headers=rita, json={"approve": True}))
+    refused = c.post(f"/api/pulls/{pr['id']}/complete", headers=rita)
+    assert refused.status_code == 409
+    assert "reviewers" in refused.json()["detail"] and "author" in refused.json()["detail"]
+    json_of(c.post(f"/api/pulls/{pr['id']}/votes", headers=sam, json={"approve": True}))
+    done = json_of(c.post(f"/api/pulls/{pr['id']}/complete", headers=rita))
+    assert done["merged_sha"] == pr["merge_sha"]
+    assert world.bare_git("rev-parse", "main") == pr["merge_sha"]
+    log = json_of(c.get("/api/audit", headers=auth(world.h.store, Role.RELEASE_MANAGER)))
+    assert [e["action"] for e in log][:2] == ["pr.complete", "pr.approve"]
+
+
+def test_a_push_resets_votes_and_a_moved_target_expires_builds(world: World) -> None:
+    c = TestClient(world.app)
+    rita, sam = (
+        auth(world.h.store, Role.CONTRIBUTOR, "rita"),
+        auth(world.h.store, Role.CONTRIBUTOR, "sam"),
+    )
+    world.push("feature/a", {"delivery/app.py": "print('a')\n"})
+    pr = json_of(
+        c.post(
+            "/api/pulls",
+            headers=rita,
+            json={"repository": REPO, "source": "feature/a", "target": "main", "title": "A"},
+        )
+    )
+    world.drive()
+    json_of(c.post(f"/api/pulls/{pr['id']}/votes", headers=sam, json={"approve": True}))
+    assert checks(json_of(c.get(f"/api/pulls/{pr['id']}", headers=rita)))["reviewers"][0] == "ok"
+    world.push("feature/a", {"delivery/app.py": "print('a2')\n"}, "second push")
+    got = checks(json_of(c.get(f"/api/pulls/{pr['id']}", headers=rita)))
+    assert got["reviewers"][0] == "pending" and "reset" in got["reviewers"][1]
+    world.drive()
+    json_of(c.post(f"/api/pulls/{pr['id']}/votes", headers=sam, json={"approve": True}))
+    # main moves under the pull request: a new merge is built, the old build expired.
+    world.push("main", {"ingestion/app.py": "print('moved')\n"}, "main moves")
+    now = json_of(c.get(f"/api/pulls/{pr['id']}", headers=rita))
+    assert now["target_sha"] == world.bare_git("rev-parse", "main")
+    assert checks(now)["build delivery"][0] == "pending"
+    world.drive()
+    assert json_of(c.get(f"/api/pulls/{pr['id']}", headers=rita))["mergeable"] is True
+
+
+def test_a_failing_build_blocks_and_only_an_admin_overrides_with_a_reason(world: World) -> None:
+    c = TestClient(world.app)
+    rita, sam = (
+        auth(world.h.store, Role.CONTRIBUTOR, "rita"),
+        auth(world.h.store, Role.CONTRIBUTOR, "sam"),
+    )
+    broken = world.push(
+        "feature/broken", {"delivery/azure-pipelines.yml": "steps:\n- script: exit 3\n"}
+    )
+    assert broken
+    pr = json_of(
+        c.post(
+            "/api/pulls",
+            headers=rita,
+            json={
+                "repository": REPO,
+                "source": "feature/broken",
+                "target": "main",
+                "title": "Broken",
+            },
+        )
+    )
+    world.drive()
+    json_of(c.post(f"/api/pulls/{pr['id']}/votes", headers=sam, json={"approve": True}))
+    refused = c.post(f"/api/pulls/{pr['id']}/complete", headers=rita)
+    assert refused.status_code == 409 and "build delivery" in refused.json()["detail"]
+    denied = c.post(f"/api/pulls/{pr['id']}/complete", headers=rita, json={"override": "hotfix"})
+    assert denied.status_code == 403
+    admin = auth(world.h.store, Role.ADMIN, "ada")
+    json_of(c.post(f"/api/pulls/{pr['id']}/complete", headers=admin, json={"override": "hotfix"}))
+    entry = json_of(c.get("/api/audit?action=policy.override", headers=admin))[0]
+    assert entry["actor"] == "ada" and entry["detail"]["reason"] == "hotfix"
+
+
+def test_bad_input_is_refused_and_changes_nothing(world: World) -> None:
+    c = TestClient(world.app)
+    rita = auth(world.h.store, Role.CONTRIBUTOR, "rita")
+    for body, status, said in (
+        ({"repository": REPO, "source": "nope", "target": "main", "title": "x"}, 404, "no branch"),
+        (
+            {"repository": REPO, "source": "--upload-pack=x", "target": "main", "title": "x"},
+            400,
+            "not a branch name",
+        ),
+        ({"repository": "other", "source": "a", "target": "main", "title": "x"}, 404, "not served"),
+        ({"repository": REPO, "source": "main", "target": "main", "title": "x"}, 400, "both"),
+    ):
+        got = c.post("/api/pulls", headers=rita, json=body)
+        assert got.status_code == status and said in got.json()["detail"], got.text
+    assert json_of(c.get("/api/pulls", headers=rita)) == []
