@@ -149,3 +149,19 @@ def test_file_discovery_order(tmp_path: Path) -> None:
     (tmp_path / "shipyard.toml").write_text("")
     assert find_file({}, tmp_path, paths) == tmp_path / "shipyard.toml"
     assert find_file({"SHIPYARD_CONFIG": "/x.toml"}, tmp_path, paths) == Path("/x.toml")
+
+
+def test_branch_policies_are_read_per_target_branch_and_checked(tmp_path: Path) -> None:
+    s = _load(
+        tmp_path,
+        '[policies.main]\nrequired_pipelines = ["delivery"]\nmin_reviewers = 2\n\n'
+        '[policies."release/*"]\nauthor_may_approve = true\n',
+    )
+    by_branch = {p.branch: p for p in s.branch_policies}
+    assert by_branch["main"].required_pipelines == ("delivery",)
+    assert by_branch["main"].min_reviewers == 2
+    assert by_branch["release/*"].author_may_approve is True
+    errors = "\n".join(_errors(tmp_path, '[policies.main]\nmin_reviewers = "two"\nreviewerz = 1\n'))
+    assert "policies.main.min_reviewers: expected a whole number from 0 to 50" in errors
+    assert "unknown branch policy field 'reviewerz'" in errors
+    assert "shipyard.toml:2" in errors
