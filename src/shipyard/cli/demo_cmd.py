@@ -8,10 +8,13 @@ cut from main with no new commit, and a docs-only change.
 
 from __future__ import annotations
 
+import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -88,6 +91,27 @@ def run_demo(example: Path, workdir: Path) -> list[tuple[str, PlanReport]]:
     return results
 
 
+def _start_server(say: Console) -> Any:
+    from shipyard.platform import settings
+    from shipyard.server.serving import start_background
+
+    port = settings.load().server.port
+    return start_background("127.0.0.1", port, lambda line: say.print(line, highlight=False))
+
+
+def _linger(out: Console, server: Any) -> None:
+    """On a terminal, keep the server up so the user can look at what the flow did."""
+    out.print(f"\nThe runs, releases and approvals are at {server.url}/", highlight=False)
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        return
+    out.print("Serving until Ctrl-C.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        out.print("stopping the server")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_cmd(
@@ -100,6 +124,12 @@ def register(app: typer.Typer) -> None:
         ),
         output: OutputFormat = typer.Option(
             OutputFormat.text, "--output", "-o", help="text or json"
+        ),
+        serve: bool = typer.Option(
+            True,
+            "--serve/--no-serve",
+            help="Start the server (web UI and API) beside the flow and print its URL; on a "
+            "terminal it keeps serving after the flow until Ctrl-C",
         ),
     ) -> None:
         """Run Shipyard's flow on the example monorepo (the README's main job).
@@ -140,7 +170,14 @@ def register(app: typer.Typer) -> None:
                         emit_json({"plans": plans})
                     return
                 say = Console(quiet=True) if as_json else out
-                demo = run_delivery_demo(example, work / "release", say=say)
+                server = _start_server(say) if serve else None
+                try:
+                    demo = run_delivery_demo(example, work / "release", say=say)
+                    if server is not None and not as_json:
+                        _linger(out, server)
+                finally:
+                    if server is not None:
+                        server.stop()
                 if as_json:
                     emit_json({"plans": plans, "delivery": demo.as_json()})
                 else:

@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
 
         def body() -> None:
             from shipyard.platform import settings
-            from shipyard.server.app import serve
+            from shipyard.server.serving import serve
 
             chosen = port or settings.load().server.port
             serve(host, chosen, lambda line: console().print(line, highlight=False))
