@@ -6,7 +6,9 @@ the other Debian tools (platform/catalog.py). When it is missing the tests fail 
 rather than skip and pass a UI nobody looked at.
 
 - ``page``: a fresh browser page (one browser per session, one context per test); a test
-  fails when the page logged a script error or a Content-Security-Policy violation.
+  fails when the page logged a script error or a Content-Security-Policy violation. A page
+  that is itself a 4xx answer (a form refused, with the reason on the page) is not an error;
+  a script, sheet or image that fails to load still is.
 - ``screenshot(name)``: saves the page under ``tests/artifacts/screenshots/NAME``.
 - ``served``: the real app over a :class:`~tests.unit.run.harness.Harness` store, under
   uvicorn on a free loopback port in a thread; yields ``(base_url, harness)``.
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from shipyard.server.app import create_app
 from tests.unit.run.harness import Harness
@@ -41,6 +43,13 @@ ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
+REFUSED = "Failed to load resource: the server responded with a status of 4"
+
+
+def _is_error(msg: ConsoleMessage, page: Page) -> bool:
+    if msg.type != "error":
+        return False
+    return not (msg.text.startswith(REFUSED) and msg.location.get("url") == page.url)
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +73,7 @@ def page(browser: Browser) -> Iterator[Page]:
     found = context.new_page()
     errors: list[str] = []
     found.on("pageerror", lambda exc: errors.append(str(exc)))
-    found.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    found.on("console", lambda msg: errors.append(msg.text) if _is_error(msg, found) else None)
     yield found
     context.close()
     assert not errors, f"the page logged errors: {errors}"

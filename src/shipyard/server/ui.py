@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from shipyard.domain.access import Permission
 from shipyard.flow.run.records import JobRecord, RunRecord, StageRecord
 from shipyard.flow.run.views import all_steps, duration
+from shipyard.server import ui_pulls, ui_releases
 from shipyard.server.auth import Guard
 from shipyard.store.access import Principal
 from shipyard.store.sql import SqlStore
@@ -56,6 +57,22 @@ def _when(at: float | None) -> str:
     return dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _span(seconds: float | None) -> str:
+    """A DORA duration the way a person says it: ``45s``, ``12m 5s``, ``3h 20m``, ``2d 4h``."""
+    if seconds is None:
+        return "n/a"
+    s = round(seconds)
+    for unit, size, sub, sub_size in (
+        ("d", 86400, "h", 3600),
+        ("h", 3600, "m", 60),
+        ("m", 60, "s", 1),
+    ):
+        if s >= size:
+            rest = (s % size) // sub_size
+            return f"{s // size}{unit}" + (f" {rest}{sub}" if rest else "")
+    return f"{s}s"
+
+
 def environment() -> Environment:
     """Autoescape on for every template (not only ``.html``): nothing renders unescaped."""
     env = Environment(
@@ -66,6 +83,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["span"] = _span
     env.globals["duration"] = duration
     return env
 
@@ -94,28 +112,32 @@ class Pages:
         self.store = store
         self.env = env
 
-    def _render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        html = self.env.get_template(name).render(**context)
+    def render(
+        self, name: str, who: Principal | None, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
+        """Every page gets ``who``, so the navigation can name the signed-in user."""
+        html = self.env.get_template(name).render(who=who, **context)
         return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
-    def pipelines(self) -> HTMLResponse:
+    def pipelines(self, who: Principal) -> HTMLResponse:
         runs = latest_per_pipeline(self.store.list_runs(limit=PIPELINE_SCAN))
-        return self._render("pipelines.html", title="Pipelines", runs=runs)
+        return self.render("pipelines.html", who, title="Pipelines", runs=runs)
 
-    def runs(self, pipeline: str | None) -> HTMLResponse:
+    def runs(self, who: Principal, pipeline: str | None) -> HTMLResponse:
         runs = self.store.list_runs(limit=RECENT, pipeline=pipeline)
-        return self._render("runs.html", title="Runs", runs=runs, pipeline=pipeline or "")
+        return self.render("runs.html", who, title="Runs", runs=runs, pipeline=pipeline or "")
 
-    def run(self, run_id: int) -> HTMLResponse:
+    def run(self, who: Principal, run_id: int) -> HTMLResponse:
         run = self.store.get_run(run_id)
         if run is None:
-            return self._render(
-                "missing.html", 404, title="Not found", what=f"Run {run_id} does not exist."
+            return self.render(
+                "missing.html", who, 404, title="Not found", what=f"Run {run_id} does not exist."
             )
         logs = self.store.logs(run_id, limit=LOG_LINES)
         tests = self.store.test_counts(run_id)
-        return self._render(
+        return self.render(
             "run.html",
+            who,
             title=f"{run.pipeline} #{run.build_number or run.id}",
             run=run,
             stage_title=stage_title,
@@ -130,18 +152,22 @@ class Pages:
 
 
 def add_routes(app: FastAPI, store: SqlStore, guard: Guard) -> None:
+    """The pages of runs here; pull requests (:mod:`~shipyard.server.ui_pulls`) and releases
+    (:mod:`~shipyard.server.ui_releases`) in their own modules, rendered the same way."""
     read = Depends(guard.need(Permission.READ, page=True))
     pages = Pages(store, environment())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    ui_pulls.add_routes(app, guard, pages.render)
+    ui_releases.add_routes(app, store, guard, pages.render)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def pipelines(who: Principal = read) -> HTMLResponse:
-        return pages.pipelines()
+        return pages.pipelines(who)
 
     @app.get("/runs", response_class=HTMLResponse, include_in_schema=False)
     def runs(pipeline: str | None = None, who: Principal = read) -> HTMLResponse:
-        return pages.runs(pipeline)
+        return pages.runs(who, pipeline)
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
     def run(run_id: int, who: Principal = read) -> HTMLResponse:
-        return pages.run(run_id)
+        return pages.run(who, run_id)

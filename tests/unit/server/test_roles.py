@@ -60,6 +60,18 @@ EXPECTED: dict[tuple[str, str], Permission] = {
     ("GET", "/"): R,
     ("GET", "/runs"): R,
     ("GET", "/runs/{run_id}"): R,
+    ("GET", "/pulls"): R,
+    ("GET", "/pulls/new"): R,
+    ("POST", "/pulls"): C,
+    ("GET", "/pulls/{pr_id}"): R,
+    ("POST", "/pulls/{pr_id}/vote"): C,
+    ("POST", "/pulls/{pr_id}/complete"): C,
+    ("GET", "/approvals"): R,
+    ("POST", "/approvals/{run_id}/approve"): A,
+    ("POST", "/approvals/{run_id}/reject"): A,
+    ("GET", "/environments"): R,
+    ("GET", "/services/{service}"): R,
+    ("GET", "/dora"): R,
 }
 
 
