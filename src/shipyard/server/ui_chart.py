@@ -83,5 +83,5 @@ def daily_bars(
             )
         )
     step = max(1, count // 6)
-    labels = [(round(i * slot + slot / 2, 2), keys[i][5:]) for i in range(0, count, step)]
+    labels = [(round(max(i * slot + slot / 2, 16), 2), keys[i][5:]) for i in range(0, count, step)]
     return Chart(WIDTH, HEIGHT, top, bars, labels)
