@@ -52,7 +52,7 @@ def create_app(
         ctx.submit,
         wake,
     )
-    app.state.pulls, app.state.access = pulls, access
+    app.state.pulls, app.state.access, app.state.ctx = pulls, access, ctx
     hooks.add_routes(app, deliveries, secrets, max_body_bytes, wake)
     api.add_routes(app, store, deliveries, guard)
     api_access.add_routes(app, store, access, guard, ctx)

@@ -157,3 +157,53 @@ def test_bad_input_is_refused_and_changes_nothing(world: World) -> None:
         got = c.post("/api/pulls", headers=rita, json=body)
         assert got.status_code == status and said in got.json()["detail"], got.text
     assert json_of(c.get("/api/pulls", headers=rita)) == []
+
+
+def test_a_conflicting_pull_request_says_which_files_and_cannot_merge(world: World) -> None:
+    c = TestClient(world.app)
+    rita = auth(world.h.store, Role.CONTRIBUTOR, "rita")
+    world.push("feature/x", {"delivery/app.py": "print('x')\n"})
+    world.push("main", {"delivery/app.py": "print('main')\n"})
+    pr = json_of(
+        c.post(
+            "/api/pulls",
+            headers=rita,
+            json={"repository": REPO, "source": "feature/x", "target": "main", "title": "X"},
+        )
+    )
+    assert pr["mergeable"] is False and pr["builds"] == []
+    merge = next(ch for ch in pr["checks"] if ch["name"] == "merge")
+    assert merge["state"] == "failed" and "delivery/app.py" in merge["detail"]
+    refused = c.post(f"/api/pulls/{pr['id']}/complete", headers=rita)
+    assert refused.status_code == 409 and "merge conflicts" in refused.json()["detail"]
+
+
+def test_the_pr_command_opens_votes_and_completes_through_the_server(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from shipyard.cli.app import app
+    from tests.unit.server.pr_world import served
+    from tests.unit.server.tokens import token
+
+    world.push("feature/cli", {"delivery/app.py": "print('cli')\n"})
+    runner = CliRunner()
+    with served(world.app) as url:
+        monkeypatch.setenv("SHIPYARD_SERVER", url)
+        monkeypatch.setenv("SHIPYARD_TOKEN", token(world.h.store, Role.CONTRIBUTOR, "rita"))
+        opened = runner.invoke(app, ["pr", "open", "--repo", REPO, "--source", "feature/cli",
+                                     "--title", "From the CLI"])  # fmt: skip
+        assert opened.exit_code == 0, opened.output
+        assert "cannot merge yet" in opened.output and "build delivery" in opened.output
+        world.drive()
+        blocked = runner.invoke(app, ["pr", "complete", "1"])
+        assert blocked.exit_code != 0 and "reviewers" in blocked.output
+        monkeypatch.setenv("SHIPYARD_TOKEN", token(world.h.store, Role.CONTRIBUTOR, "sam"))
+        assert runner.invoke(app, ["pr", "vote", "1"]).exit_code == 0
+        done = runner.invoke(app, ["pr", "complete", "1", "-o", "json"])
+        assert done.exit_code == 0, done.output
+        assert '"status": "completed"' in done.output
+        monkeypatch.setenv("SHIPYARD_TOKEN", "shy_wrong")
+        denied = runner.invoke(app, ["pr", "list"])
+        assert denied.exit_code != 0 and "401" in denied.output and "Traceback" not in denied.output
