@@ -32,6 +32,7 @@ from shipyard.flow.run.views import all_steps, duration
 from shipyard.server import ui_pulls, ui_releases
 from shipyard.server.auth import Guard
 from shipyard.store.access import Principal
+from shipyard.store.builds import BuildRecords
 from shipyard.store.sql import SqlStore
 
 HERE = Path(__file__).parent
@@ -145,6 +146,10 @@ class Pages:
             tests=tests,
             tests_total=sum(tests.values()),
             issues=self.store.issues(run_id),
+            failures=self.store.tests(run_id, "failed")[:200],
+            scans=[
+                r for r in BuildRecords(self.store.engine).build_records(run_id) if r.kind == "scan"
+            ],
             logs=logs,
             last_log=logs[-1].id if logs else 0,
             step_titles={s.id: s.display_name or s.name for _job, s in all_steps(run)},
