@@ -79,3 +79,17 @@ def test_an_approval_in_the_browser_releases_to_production(
     )
     audit = Access(open_store().engine).audit_log(action="approval.approve")
     assert audit[0].actor == "rita" and audit[0].subject == f"run {run_id}"
+    # The audit route shows the deployment too, with who approved it.
+    from fastapi.testclient import TestClient
+
+    from shipyard.server.app import create_app
+    from tests.unit.server.tokens import auth
+
+    store = open_store()
+    api = TestClient(create_app(store, {}, 1 << 16), headers=auth(store, Role.RELEASE_MANAGER))
+    deploys = api.get("/api/audit?action=deploy.deploy").json()
+    assert any(
+        e["subject"] == f"{release.service} {release.version} in production"
+        and e["actor"] == "rita"
+        for e in deploys
+    )

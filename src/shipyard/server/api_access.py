@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from shipyard.adapters.git import GitCli
 from shipyard.deliver.approvals import Question
+from shipyard.deliver.model import DeploymentRecord
 from shipyard.domain.access import ROLE_NAMES, Permission, Role
 from shipyard.domain.diagnostics import ShipyardError
 from shipyard.domain.events import InvalidEvent, Manual
@@ -44,6 +45,23 @@ class NewRun(BaseModel):
     repository: str = Field(min_length=1, max_length=255)
     ref: str = Field(default="main", min_length=1, max_length=255)
     pipeline: str | None = Field(default=None, max_length=255)
+
+
+def _deployment_entry(r: DeploymentRecord) -> dict[str, Any]:
+    return {
+        "id": f"deployment-{r.id}",
+        "at": r.started_at,
+        "actor": ",".join(r.approvers) or "shipyard",
+        "action": f"deploy.{r.kind}",
+        "subject": f"{r.service} {r.version} in {r.environment}",
+        "detail": {
+            "outcome": r.outcome,
+            "run": r.run_id,
+            "image": r.image,
+            "revision": r.revision,
+            "change_cause": r.change_cause,
+        },
+    }
 
 
 def add_routes(
@@ -89,8 +107,19 @@ def add_routes(
         action: str | None = None,
         who: Principal = manager,
     ) -> list[dict[str, Any]]:
-        """Approvals, rejections, releases, merges, overrides and token changes, newest first."""
-        return [e.as_json() for e in access.audit_log(min(max(limit, 1), 1000), action)]
+        """Approvals, rejections, deployments, merges, overrides and token changes, newest
+        first. Deployments (``deploy.*``) come from the deployment ledger, where the release
+        pipeline records each one with its approvers and change-cause."""
+        limit = min(max(limit, 1), 1000)
+        entries = [e.as_json() for e in access.audit_log(limit, action)]
+        if action is None or action.startswith("deploy."):
+            entries += [
+                _deployment_entry(r)
+                for r in ledger.deployments()
+                if action is None or action == f"deploy.{r.kind}"
+            ]
+        entries.sort(key=lambda e: float(e["at"]), reverse=True)
+        return entries[:limit]
 
     @app.get("/api/approvals", tags=["releases"])
     def approvals(who: Principal = read) -> list[dict[str, Any]]:
