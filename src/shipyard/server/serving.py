@@ -118,9 +118,13 @@ def _build(host: str, port: int, say: Callable[[str], None]) -> Running:
     dispatcher.start()
     url = f"http://{host}:{port}"
     say(f"Shipyard serves {url}/ (API docs: {url}/api/docs)")
-    first = first_admin(app.state.access, token_file)
+    first = first_admin(app.state.access, token_file) or (
+        token_file() if token_file().is_file() else None
+    )
     if first:
         say(f"  sign in   the first admin's token is in {first} (shipyard token create: more)")
+    else:
+        say("  sign in   with a token from `shipyard token create --user NAME --role viewer`")
     say(f"  git       {root}/NAME.git: a push runs pipelines (shipyard repo create NAME)")
     for provider in ("github", "gitlab", "azure"):
         state = "verified with its secret" if provider in secrets else "refused (no secret set)"
