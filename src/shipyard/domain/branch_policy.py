@@ -132,7 +132,10 @@ def _build_check(policy: BranchPolicy, s: Situation, name: str) -> Check:
     if affected is None:
         return Check(title, "failed", f"required pipeline {name!r} is not in the repository")
     if not affected.runs:
-        return Check(title, "ok", f"not affected by this change: {affected.reason}")
+        why = affected.reason
+        if not why.lower().startswith("not affected"):  # the plan may already say so
+            why = f"not affected by this change: {why}"
+        return Check(title, "ok", why)
     mine = [b for b in s.builds if b.pipeline == name and b.source_sha == s.source_sha]
     if not mine:
         return Check(title, "pending", f"no build of {s.source_sha[:12]} yet")

@@ -34,13 +34,14 @@ from shipyard.domain.branch_policy import (
 )
 from shipyard.domain.diagnostics import ShipyardError
 from shipyard.domain.events import PullRequest
-from shipyard.flow.planner import plan_event
+from shipyard.flow.planner import PipelinePlan, plan_event
 from shipyard.flow.run.requests import requests_for_event
 from shipyard.flow.run.spec import RunRequest
 from shipyard.store.access import Access
 from shipyard.store.pulls import ABANDONED, ACTIVE, COMPLETED, PullRequestRow, PullRequests
 from shipyard.store.webhooks import Deliveries
 
+PLAN_CACHE = 512  # (repository, branches, commits) -> affected pipelines
 _BRANCH = re.compile(r"[A-Za-z0-9._/-]{1,200}")
 
 
@@ -67,6 +68,7 @@ class PullRequestService:
         self.repositories, self.policies = repositories, policies
         self.submit, self.wake = submit, wake
         self._lock = threading.Lock()  # one refresh or merge at a time: they move refs
+        self._plans: dict[tuple[str, ...], dict[str, Affected]] = {}
 
     # ---------------------------------------------------------------- opening, building
 
@@ -136,6 +138,7 @@ class PullRequestService:
             repository_name=pr.repository,
             requested_for=pr.author,
         )
+        self._remember(pr, source, target, found.report.pipelines)
         for request in found.requests:
             run_id = self.submit(dataclasses.replace(request, sha=merge))
             if run_id is not None:
@@ -162,15 +165,7 @@ class PullRequestService:
         if pr.status != ACTIVE:
             return []
         problems = [pr.problem] if pr.problem else []
-        affected: dict[str, Affected] = {}
-        if pr.source_sha and pr.target_sha:
-            git = GitCli(self._path(pr.repository))
-            report = plan_event(
-                self._event(pr, pr.source_sha, pr.target_sha), git, repository=pr.repository
-            )
-            for p in report.pipelines:
-                runs = p.decision == "run" or bool(p.errors)
-                affected[p.name] = Affected(runs, p.reason)
+        affected = self._affected(pr) if pr.source_sha and pr.target_sha else {}
         situation = Situation(
             author=pr.author,
             source_sha=pr.source_sha,
@@ -181,6 +176,28 @@ class PullRequestService:
             problems=problems,
         )
         return evaluate(self.policy(pr), situation)
+
+    def _affected(self, pr: PullRequestRow) -> dict[str, Affected]:
+        """Which pipelines the change affects: a function of the two commits alone, so it
+        is planned once per pair (a page that polls a pull request does not plan again)."""
+        key = (pr.repository, pr.source, pr.target, pr.source_sha, pr.target_sha)
+        found = self._plans.get(key)
+        if found is None:
+            git = GitCli(self._path(pr.repository))
+            report = plan_event(
+                self._event(pr, pr.source_sha, pr.target_sha), git, repository=pr.repository
+            )
+            found = self._remember(pr, pr.source_sha, pr.target_sha, report.pipelines)
+        return found
+
+    def _remember(
+        self, pr: PullRequestRow, source: str, target: str, plans: Sequence[PipelinePlan]
+    ) -> dict[str, Affected]:
+        found = {p.name: Affected(p.decision == "run" or bool(p.errors), p.reason) for p in plans}
+        if len(self._plans) >= PLAN_CACHE:
+            self._plans.pop(next(iter(self._plans)))
+        self._plans[(pr.repository, pr.source, pr.target, source, target)] = found
+        return found
 
     def as_json(self, pr: PullRequestRow) -> dict[str, Any]:
         checks = self.checks(pr)

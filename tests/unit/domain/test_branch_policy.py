@@ -74,3 +74,10 @@ def test_reviews_count_others_on_the_current_commit_and_a_rejection_blocks() -> 
 def test_a_merge_conflict_is_a_failing_check() -> None:
     s = Situation("r", S1, T1, {}, problems=["merge conflicts in web/app.py"])
     assert states(DEFAULT_POLICY, s)["merge"] == ("failed", "merge conflicts in web/app.py")
+
+
+def test_a_plan_reason_that_already_says_not_affected_is_not_said_twice() -> None:
+    affected = {"api": Affected(False, "not affected: no change under api/*")}
+    policy = BranchPolicy("main", required_pipelines=("api",), min_reviewers=0)
+    got = states(policy, Situation("r", S1, T1, affected))["build api"]
+    assert got == ("ok", "not affected: no change under api/*")
