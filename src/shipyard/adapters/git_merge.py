@@ -31,8 +31,9 @@ _IDENTITY = {
 
 @dataclass(frozen=True, slots=True)
 class Merged:
-    sha: str  # empty when the merge conflicts
+    sha: str  # empty when there is no merge: conflicts, or git's own reason in ``problem``
     conflicts: tuple[str, ...] = ()
+    problem: str = ""
 
 
 class GitMerger:
@@ -40,19 +41,19 @@ class GitMerger:
         self.repo = Path(repo)
         self.reader = GitCli(repo)
 
-    def _git(self, *args: str, check: bool = True, name: str = "") -> tuple[int, str]:
+    def _git(self, *args: str, check: bool = True, name: str = "") -> tuple[int, str, str]:
         env = dict(_IDENTITY)
-        if name:
+        if any(c.isalnum() for c in name):  # git refuses names of punctuation alone
             env["GIT_AUTHOR_NAME"] = name
         done = run(["git", "-C", str(self.repo), *args], extra_env=env, check=check, timeout=120)
-        return done.returncode, done.stdout
+        return done.returncode, done.stdout, done.stderr
 
     def resolve_branch(self, branch: str) -> str | None:
         return self.reader.resolve(f"refs/heads/{branch}")
 
     def merge(self, source_sha: str, target_sha: str, message: str, author: str) -> Merged:
         """The merge of ``source_sha`` into ``target_sha`` (target first, as ``git merge``)."""
-        code, out = self._git(
+        code, out, err = self._git(
             "merge-tree",
             "--write-tree",
             "--name-only",
@@ -66,15 +67,19 @@ class GitMerger:
         if code == 1:
             return Merged("", tuple(line for line in lines[1:] if line))
         if code != 0 or not lines:
-            raise RuntimeError(f"git merge-tree failed ({code}) in {self.repo}: {out[:500]}")
+            said = (err.strip() or out.strip() or f"exit {code}").splitlines()[-1][:300]
+            return Merged("", problem=f"git cannot merge: {said}")
         tree = lines[0].strip()
-        _code, sha = self._git(
-            "commit-tree", tree, "-p", target_sha, "-p", source_sha, "-m", message, name=author
-        )
+        code, sha, err = self._git(
+            "commit-tree", tree, "-p", target_sha, "-p", source_sha, "-m", message,
+            name=author, check=False,
+        )  # fmt: skip
+        if code != 0:
+            return Merged("", problem=f"git cannot make the merge commit: {err.strip()[:300]}")
         return Merged(sha.strip())
 
     def update_ref(self, ref: str, new: str, old: str | None = None) -> bool:
         """Move ``ref`` to ``new`` only if it still points at ``old`` (None: any)."""
         args = ["update-ref", "-m", "shipyard", ref, new] + ([old] if old is not None else [])
-        code, _out = self._git(*args, check=False)
+        code, _out, _err = self._git(*args, check=False)
         return code == 0

@@ -49,8 +49,11 @@ def register(app: typer.Typer) -> None:
             from shipyard.store import open_store
             from shipyard.store.access import Access
 
-            if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", user):
-                raise UsageProblem(f"--user: {user!r} is not a user name (letters, digits, _.@-)")
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}", user):
+                raise UsageProblem(
+                    f"--user: {user!r} is not a user name",
+                    hint="a letter or digit, then letters, digits, _ . @ -",
+                )
             try:
                 chosen = Role.parse(role)
             except ValueError:

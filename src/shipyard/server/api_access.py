@@ -32,7 +32,7 @@ from shipyard.store.sql import SqlStore
 
 
 class NewToken(BaseModel):
-    user: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    user: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
     role: str = Field(description=f"one of {', '.join(ROLE_NAMES)}")
     label: str = Field(default="", max_length=255)
 

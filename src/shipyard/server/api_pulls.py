@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from shipyard.domain.access import Permission, allows
+from shipyard.domain.diagnostics import ShipyardError
 from shipyard.server.auth import Guard
 from shipyard.server.pulls import PullRequestProblem, PullRequestService
 from shipyard.store.access import Principal
@@ -29,6 +30,11 @@ class NewPullRequest(BaseModel):
 class PullVote(BaseModel):
     approve: bool = True
     comment: str = Field(default="", max_length=4000)
+    source_sha: str = Field(
+        default="",
+        max_length=64,
+        description="the source commit reviewed; a vote is refused when the source moved since",
+    )
 
 
 class Completion(BaseModel):
@@ -44,6 +50,8 @@ async def _call(fn: Any, *args: Any) -> Any:
         return await run_in_threadpool(fn, *args)
     except PullRequestProblem as exc:
         raise HTTPException(exc.status, str(exc)) from None
+    except ShipyardError as exc:  # git or the engine refused: said, not a traceback
+        raise HTTPException(409, str(exc)) from None
 
 
 def add_routes(app: FastAPI, guard: Guard, pulls: PullRequestService) -> None:
@@ -71,7 +79,7 @@ def add_routes(app: FastAPI, guard: Guard, pulls: PullRequestService) -> None:
 
     @app.post("/api/pulls/{pr_id}/votes", tags=["pull requests"])
     async def vote_pull(pr_id: int, body: PullVote, who: Principal = contribute) -> dict[str, Any]:
-        await _call(pulls.vote, pr_id, who.user, body.approve, body.comment)
+        await _call(pulls.vote, pr_id, who.user, body.approve, body.comment, body.source_sha)
         data: dict[str, Any] = await _call(lambda: pulls.as_json(pulls.get(pr_id)))
         return data
 

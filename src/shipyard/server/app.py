@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from shipyard.server import api, api_access, api_pulls, hooks, live, ui, ui_access
 from shipyard.server.auth import Guard
@@ -53,6 +54,12 @@ def create_app(
         wake,
     )
     app.state.pulls, app.state.access, app.state.ctx = pulls, access, ctx
+
+    @app.exception_handler(OverflowError)
+    async def too_large(_request: Request, _exc: OverflowError) -> JSONResponse:
+        # An id past 64 bits reaches SQLite only to overflow: it names nothing.
+        return JSONResponse({"detail": "no such id: ids are 64-bit numbers"}, status_code=404)
+
     hooks.add_routes(app, deliveries, secrets, max_body_bytes, wake)
     api.add_routes(app, store, deliveries, guard)
     api_access.add_routes(app, store, access, guard, ctx)

@@ -39,6 +39,23 @@ PUBLIC = frozenset(
 )
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cross_site(request: Request) -> bool:
+    """A browser's state-changing request sent from another origin (another port or a
+    sibling host, which SameSite does not tell apart). Browsers always say where a form post
+    comes from (``Sec-Fetch-Site``, ``Origin``); scripts and CLIs send neither."""
+    fetch_site = request.headers.get("sec-fetch-site", "")
+    if fetch_site and fetch_site not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin", "")
+    if origin and origin != "null":
+        host = request.headers.get("host", "")
+        return origin.split("://", 1)[-1] != host
+    return origin == "null"
+
+
 def token_of(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -63,6 +80,9 @@ class Guard:
         without a valid token to the sign-in page instead of answering 401."""
 
         async def dependency(request: Request) -> Principal:
+            from_cookie = not request.headers.get("authorization") and COOKIE in request.cookies
+            if from_cookie and request.method not in SAFE_METHODS and cross_site(request):
+                raise HTTPException(403, "a cross-site request: sign in on this server's pages")
             who = await self.principal(request)
             if who is None and page:
                 target = quote(

@@ -72,7 +72,10 @@ class Dispatcher:
         """Handle every queued delivery; how many there were."""
         count = 0
         while not self._stop.is_set() and (d := self.deliveries.claim()) is not None:
-            status, message, runs = self.handle(d)
+            try:
+                status, message, runs = self.handle(d)
+            except Exception as exc:  # one delivery must never stop every later one
+                status, message, runs = REJECTED, f"internal error: {exc!r}"[:2000], []
             self.deliveries.finish(d.id, status, message, runs)
             count += 1
         return count

@@ -69,6 +69,7 @@ class PullRequestService:
         self.submit, self.wake = submit, wake
         self._lock = threading.Lock()  # one refresh or merge at a time: they move refs
         self._plans: dict[tuple[str, ...], dict[str, Affected]] = {}
+        self._plans_lock = threading.Lock()
 
     # ---------------------------------------------------------------- opening, building
 
@@ -120,12 +121,18 @@ class PullRequestService:
                 return
             merged = git.merge(source, target, f"Merge pull request {pr.id}: {pr.title}", pr.author)
             if not merged.sha:
-                files = ", ".join(merged.conflicts[:10]) or "unknown files"
-                self.prs.set_heads(pr.id, source, target, "", f"merge conflicts in {files}")
+                files = ", ".join(merged.conflicts[:10])
+                problem = f"merge conflicts in {files}" if files else merged.problem
+                self.prs.set_heads(pr.id, source, target, "", problem or "git cannot merge")
                 return
             git.update_ref(f"refs/pull/{pr.id}/merge", merged.sha)
+            try:
+                self._build(pr, path, source, target, merged.sha)
+            except Exception as exc:  # any failure is kept on the pull request, not raised
+                # Heads left unrecorded: the next refresh (a push, a retry) builds again.
+                self.prs.set_heads(pr.id, "", "", merged.sha, f"builds could not start: {exc}")
+                return
             self.prs.set_heads(pr.id, source, target, merged.sha, "")
-            self._build(pr, path, source, target, merged.sha)
 
     def _event(self, pr: PullRequestRow, source: str, target: str) -> PullRequest:
         return PullRequest(pr.source, pr.target, source, target, pr.id, pr.title)
@@ -190,13 +197,40 @@ class PullRequestService:
             found = self._remember(pr, pr.source_sha, pr.target_sha, report.pipelines)
         return found
 
+    def _own_gate(
+        self, pr: PullRequestRow, source: str, target: str, found: dict[str, Affected]
+    ) -> dict[str, Affected]:
+        """A pull request cannot exempt a pipeline by editing it: a pipeline whose file the
+        change touches, or that exists on the target and not on the source (deleted,
+        renamed), counts as affected whatever its triggers now say."""
+        git = GitCli(self._path(pr.repository))
+        at_target = plan_event(
+            PullRequest(pr.source, pr.target, target, target, pr.id, pr.title),
+            git,
+            repository=pr.repository,
+        ).pipelines
+        base = git.merge_base(target, source) or target
+        changed = set(git.changed_files(base, source))
+        files = {p.name: p.file for p in at_target}
+        out = dict(found)
+        for name, file in files.items():
+            if name not in out:
+                out[name] = Affected(True, "the pull request removes or renames this pipeline")
+            elif file in changed and not out[name].runs:
+                out[name] = Affected(
+                    True, f"the pull request changes {file}, so its triggers cannot exempt it"
+                )
+        return out
+
     def _remember(
         self, pr: PullRequestRow, source: str, target: str, plans: Sequence[PipelinePlan]
     ) -> dict[str, Affected]:
         found = {p.name: Affected(p.decision == "run" or bool(p.errors), p.reason) for p in plans}
-        if len(self._plans) >= PLAN_CACHE:
-            self._plans.pop(next(iter(self._plans)))
-        self._plans[(pr.repository, pr.source, pr.target, source, target)] = found
+        found = self._own_gate(pr, source, target, found)
+        with self._plans_lock:
+            if len(self._plans) >= PLAN_CACHE:
+                self._plans.pop(next(iter(self._plans)), None)
+            self._plans[(pr.repository, pr.source, pr.target, source, target)] = found
         return found
 
     def as_json(self, pr: PullRequestRow) -> dict[str, Any]:
@@ -212,12 +246,20 @@ class PullRequestService:
 
     # ------------------------------------------------------------------ review, merge
 
-    def vote(self, pr_id: int, voter: str, approve: bool, comment: str) -> None:
+    def vote(self, pr_id: int, voter: str, approve: bool, comment: str, seen_sha: str = "") -> None:
+        """A vote for the source commit; ``seen_sha``, when given, is the commit the reviewer
+        looked at: a push since then refuses the vote instead of moving it to unseen code."""
         pr = self.get(pr_id)
         if pr.status != ACTIVE:
             raise PullRequestProblem(f"pull request {pr_id} is {pr.status}", 409)
         if not pr.source_sha:
             raise PullRequestProblem(f"pull request {pr_id} has no source commit yet", 409)
+        if seen_sha and seen_sha != pr.source_sha:
+            raise PullRequestProblem(
+                f"the source moved from {seen_sha[:12]} to {pr.source_sha[:12]} since you "
+                "looked: review the new commit",
+                409,
+            )
         self.prs.vote(pr_id, voter, approve, pr.source_sha, comment)
         self.access.audit(
             voter, "pr.approve" if approve else "pr.reject", f"pr {pr_id}", sha=pr.source_sha
@@ -238,6 +280,8 @@ class PullRequestService:
             raise PullRequestProblem(f"pull request {pr_id} has no merge: {pr.problem}", 409)
         path = self._path(pr.repository)
         with self._lock:
+            if self.get(pr_id).status != ACTIVE:
+                raise PullRequestProblem(f"pull request {pr_id} is no longer active", 409)
             moved = GitMerger(path).update_ref(
                 f"refs/heads/{pr.target}", pr.merge_sha, pr.target_sha
             )
@@ -261,8 +305,9 @@ class PullRequestService:
         return pr.merge_sha
 
     def abandon(self, pr_id: int, actor: str) -> None:
-        if not self.prs.finish(pr_id, ABANDONED):
-            raise PullRequestProblem(f"pull request {pr_id} is not active", 409)
+        with self._lock:  # never between a completion's ref move and its record
+            if not self.prs.finish(pr_id, ABANDONED):
+                raise PullRequestProblem(f"pull request {pr_id} is not active", 409)
         self.access.audit(actor, "pr.abandon", f"pr {pr_id}")
 
     def _queue_push(self, repository: str, ref: str, before: str, after: str) -> None:

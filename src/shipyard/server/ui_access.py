@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from shipyard.server.auth import COOKIE, Guard
+from shipyard.server.auth import COOKIE, Guard, cross_site
 from shipyard.server.ui import SECURITY_HEADERS, environment
 
 MAX_FORM = 8192
@@ -40,6 +40,8 @@ def add_routes(app: FastAPI, guard: Guard) -> None:
 
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
+        if cross_site(request):  # no signing a browser in to someone else's account
+            return page("/", "Sign in from this server's own page.", 403)
         body = (await request.body())[:MAX_FORM].decode(errors="replace")
         form = {k: v[0] for k, v in parse_qs(body).items()}
         token = form.get("token", "").strip()

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from shipyard.domain.access import Permission, allows
+from shipyard.domain.diagnostics import ShipyardError
 from shipyard.server.auth import Guard
 from shipyard.server.pulls import PullRequestProblem, PullRequestService
 from shipyard.server.ui_kit import Render, back_to, form_of
@@ -31,6 +32,11 @@ from shipyard.store.pulls import ABANDONED, ACTIVE, COMPLETED
 
 STATUSES = (ACTIVE, COMPLETED, ABANDONED)
 FIELDS = ("repository", "source", "target", "title")
+
+
+def status_of(exc: ShipyardError) -> int:
+    """A refusal's HTTP status: the service's own, else 409 (git or the engine refused)."""
+    return exc.status if isinstance(exc, PullRequestProblem) else 409
 
 
 def add_routes(app: FastAPI, guard: Guard, render: Render) -> None:
@@ -64,8 +70,8 @@ def add_routes(app: FastAPI, guard: Guard, render: Render) -> None:
         pulls = service()
         try:
             pr = pulls.get(pr_id)
-        except PullRequestProblem as exc:
-            return render("missing.html", who, exc.status, title="Not found", what=f"{exc}.")
+        except ShipyardError as exc:  # PullRequestProblem, or git's own refusal
+            return render("missing.html", who, status_of(exc), title="Not found", what=f"{exc}.")
         data: dict[str, Any] = pulls.as_json(pr)
         for build in data["builds"]:
             build["current"] = (build["source_sha"], build["target_sha"]) == (
@@ -111,8 +117,8 @@ def add_routes(app: FastAPI, guard: Guard, render: Render) -> None:
             pr_id = await run_in_threadpool(
                 service().open, repository, source, target, title, who.user
             )
-        except PullRequestProblem as exc:
-            return await run_in_threadpool(new_form, who, form, str(exc), exc.status)
+        except ShipyardError as exc:  # PullRequestProblem, or git's own refusal
+            return await run_in_threadpool(new_form, who, form, str(exc), status_of(exc))
         return back_to(f"/pulls/{pr_id}")
 
     @app.get("/pulls/{pr_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -125,10 +131,15 @@ def add_routes(app: FastAPI, guard: Guard, render: Render) -> None:
         approve = form.get("vote", "approve") != "reject"
         try:
             await run_in_threadpool(
-                service().vote, pr_id, who.user, approve, form.get("comment", "")[:4000]
+                service().vote,
+                pr_id,
+                who.user,
+                approve,
+                form.get("comment", "")[:4000],
+                form.get("source_sha", "")[:64],
             )
-        except PullRequestProblem as exc:
-            return await run_in_threadpool(detail, who, pr_id, str(exc), exc.status)
+        except ShipyardError as exc:  # PullRequestProblem, or git's own refusal
+            return await run_in_threadpool(detail, who, pr_id, str(exc), status_of(exc))
         return back_to(f"/pulls/{pr_id}")
 
     @app.post("/pulls/{pr_id}/complete", include_in_schema=False)
@@ -141,6 +152,6 @@ def add_routes(app: FastAPI, guard: Guard, render: Render) -> None:
             return await run_in_threadpool(detail, who, pr_id, said, 403)
         try:
             await run_in_threadpool(service().complete, pr_id, who.user, override)
-        except PullRequestProblem as exc:
-            return await run_in_threadpool(detail, who, pr_id, str(exc), exc.status)
+        except ShipyardError as exc:  # PullRequestProblem, or git's own refusal
+            return await run_in_threadpool(detail, who, pr_id, str(exc), status_of(exc))
         return back_to(f"/pulls/{pr_id}")

@@ -16,6 +16,7 @@ environments and nothing to carry on.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict
 from typing import Any
@@ -200,5 +201,5 @@ def add_routes(app: FastAPI, store: SqlStore, guard: Guard, render: Render) -> N
         service: str = "",
         who: Principal = read,
     ) -> HTMLResponse:
-        window = min(max(days, 1.0), 365.0)
+        window = min(max(days, 1.0), 365.0) if math.isfinite(days) else 30.0
         return await run_in_threadpool(dora_page, who, window, environment[:100], service[:200])

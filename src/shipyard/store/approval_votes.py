@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shipyard.deliver.approvals import Question, Vote, outcome, refusal
-from shipyard.domain.diagnostics import ExitCode, ShipyardError
+from shipyard.domain.diagnostics import ExitCode, InvalidInput, ShipyardError
 from shipyard.store.deployments import Deployments
 from shipyard.store.sql import SqlStore
 
@@ -84,5 +84,8 @@ def cast_vote(
         need = question.minimum - sum(v.approve for v in votes)
         return VoteResult(run_id, decision.id, title, env, False, None, need, "")
     by = ",".join(v.voter for v in votes if v.approve == verdict)
-    store.resolve_decision(decision.id, verdict, by, comment)
+    try:
+        store.resolve_decision(decision.id, verdict, by, comment)
+    except InvalidInput:  # another vote decided it a moment earlier: that one counts
+        raise VoteRefused(f"run {run_id}'s approval was decided meanwhile") from None
     return VoteResult(run_id, decision.id, title, env, True, verdict, 0, by)

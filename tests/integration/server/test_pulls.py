@@ -207,3 +207,70 @@ def test_the_pr_command_opens_votes_and_completes_through_the_server(
         monkeypatch.setenv("SHIPYARD_TOKEN", "shy_wrong")
         denied = runner.invoke(app, ["pr", "list"])
         assert denied.exit_code != 0 and "401" in denied.output and "Traceback" not in denied.output
+
+
+def test_a_pull_request_cannot_exempt_a_required_pipeline_by_editing_its_trigger(
+    world: World,
+) -> None:
+    c = TestClient(world.app)
+    rita = auth(world.h.store, Role.CONTRIBUTOR, "rita")
+    sam = auth(world.h.store, Role.CONTRIBUTOR, "sam")
+    sneaky = "pr: none\nsteps:\n- script: echo skipped\n"
+    world.push("feature/sneaky", {"delivery/app.py": "x = 1\n",
+                                  "delivery/azure-pipelines.yml": sneaky})  # fmt: skip
+    pr = json_of(
+        c.post(
+            "/api/pulls",
+            headers=rita,
+            json={"repository": REPO, "source": "feature/sneaky", "target": "main", "title": "S"},
+        )
+    )
+    json_of(c.post(f"/api/pulls/{pr['id']}/votes", headers=sam, json={"approve": True}))
+    state, detail = checks(json_of(c.get(f"/api/pulls/{pr['id']}", headers=rita)))["build delivery"]
+    assert state == "pending" and "no build" in detail
+    assert c.post(f"/api/pulls/{pr['id']}/complete", headers=rita).status_code == 409
+    assert world.bare_git("rev-parse", "main") != pr["merge_sha"]
+
+
+def test_unrelated_histories_are_a_failing_check_and_later_pushes_still_run(
+    world: World,
+) -> None:
+    c = TestClient(world.app)
+    rita = auth(world.h.store, Role.CONTRIBUTOR, "rita")
+    world.git("checkout", "-q", "--orphan", "orphan")
+    world.work.write("other.txt", "x\n")
+    world.work.commit_all("unrelated")
+    world.git("push", "-q", "origin", "orphan")
+    world.git("checkout", "-q", "-f", "main")
+    got = c.post(
+        "/api/pulls",
+        headers=rita,
+        json={"repository": REPO, "source": "orphan", "target": "main", "title": "Orphan"},
+    )
+    assert got.status_code == 201, got.text
+    merge = next(ch for ch in got.json()["checks"] if ch["name"] == "merge")
+    assert merge["state"] == "failed" and "unrelated histories" in merge["detail"]
+    world.push("main", {"delivery/app.py": "print('still fine')\n"})  # refreshes the PR
+    vote = c.post(f"/api/pulls/{got.json()['id']}/votes", headers=rita,
+                  json={"approve": True, "source_sha": "0" * 40})  # fmt: skip
+    assert vote.status_code == 409
+
+
+def test_a_vote_for_a_commit_the_source_has_left_is_refused(world: World) -> None:
+    c = TestClient(world.app)
+    rita, sam = (
+        auth(world.h.store, Role.CONTRIBUTOR, "rita"),
+        auth(world.h.store, Role.CONTRIBUTOR, "sam"),
+    )
+    seen = world.push("feature/v", {"delivery/app.py": "print('v1')\n"})
+    pr = json_of(
+        c.post(
+            "/api/pulls",
+            headers=rita,
+            json={"repository": REPO, "source": "feature/v", "target": "main", "title": "V"},
+        )
+    )
+    world.push("feature/v", {"delivery/app.py": "print('v2')\n"})
+    late = c.post(f"/api/pulls/{pr['id']}/votes", headers=sam,
+                  json={"approve": True, "source_sha": seen})  # fmt: skip
+    assert late.status_code == 409 and "review the new commit" in late.json()["detail"]
