@@ -200,3 +200,25 @@ def test_the_api_lists_deliveries_and_serves_its_openapi_document(server: Server
     assert [d["status"] for d in listed] == ["queued"]
     paths = httpx2.get(f"{server.url}/api/openapi.json").json()["paths"]
     assert {"/hooks/{provider}", "/api/runs", "/api/runs/{run_id}"} <= set(paths)
+
+
+def test_a_delivery_that_crashes_its_handling_is_rejected_and_the_next_one_still_runs(
+    server: Server,
+) -> None:
+    calls: list[int] = []
+    real = server.dispatcher.submit
+
+    def flaky(request: RunRequest) -> int | None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the engine fell over")
+        return real(request)
+
+    server.dispatcher.submit = flaky
+    for branch in ("feature/a", "feature/b"):
+        body = push_body(server.git, branch)
+        assert server.post("github", body, github(body)).status_code == 202
+    assert server.dispatcher.drain() == 2
+    found = sorted(server.deliveries.recent(), key=lambda d: d.id)
+    assert [d.status for d in found] == ["rejected", "done"]
+    assert "the engine fell over" in found[0].message
