@@ -23,13 +23,15 @@ from shipyard.server.serving import start_background
 from shipyard.store import open_store
 from shipyard.store.access import Access
 from shipyard.store.deployments import Deployments
-from tests.browser.conftest import browser, page, screenshot
+from tests.e2e.conftest import platform, registry
 from tests.e2e.probe_release import make_release
 from tests.e2e.test_release_faults import cleanup, store_env
 from tests.e2e.test_release_refusals import pending, run_json, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.platform, pytest.mark.integration]
-__all__ = ["browser", "cleanup", "page", "screenshot", "store_env"]
+# The end-to-end fixtures, here beside the browser's: this test needs both, and the browser
+# is started once per session, before anything else leaves an event loop behind.
+__all__ = ["cleanup", "platform", "registry", "store_env"]
 
 
 def free_port() -> int:
