@@ -193,6 +193,12 @@ class JobQueue(Protocol):
         self, worker: str, engine_id: str | None, host: str, token: str
     ) -> JobSpec | None: ...
 
+    def claim_job(
+        self, job_id: int, worker: str, host: str, token: str, *, retake: bool = False
+    ) -> tuple[JobSpec, QueuedJob] | None:
+        """Claim the named job; with ``retake``, also one a lost worker held (returned)."""
+        ...
+
     def heartbeat(self, job_id: int, worker: str, at: float) -> bool:
         """Keep the lease; False when the job is no longer this worker's."""
         ...

@@ -20,6 +20,7 @@ from shipyard.config.tasks import validate_task_step
 from shipyard.config.triggers import parse_ci_trigger, parse_pr_trigger
 from shipyard.config.variables import check_runtime_spans, parse_variables
 from shipyard.config.yamlsrc import YList, YMap, YStr, loc_of
+from shipyard.domain import pools
 from shipyard.domain.diagnostics import Diagnostics, Loc, did_you_mean
 from shipyard.domain.pipeline import Job, Pipeline, Stage, Step
 
@@ -87,6 +88,21 @@ class ModelBuilder:
     def __init__(self, file: str, diags: Diagnostics) -> None:
         self.file = file
         self.diags = diags
+
+    def demands(self, pool: Any, loc: Loc) -> tuple[str, ...]:
+        """A pool's ``demands`` (one string or a list), normalised; bad ones are reported."""
+        if not isinstance(pool, dict) or pool.get("demands") is None:
+            return ()
+        raw = pool["demands"]
+        where = loc_of(raw, loc)
+        items = raw if isinstance(raw, list) else [raw]
+        good: list[str] = []
+        for item in items:
+            try:
+                good.extend(pools.normalise([str(item)]))
+            except pools.DemandError as err:
+                self.diags.add(loc_of(item, where), str(err), code="bad-value")
+        return pools.normalise(good)
 
     # -- steps ---------------------------------------------------------------------------
     def steps(self, items: Any, loc: Loc) -> tuple[Step, ...]:
@@ -255,6 +271,7 @@ class ModelBuilder:
             timeout_minutes=_int(item.get("timeoutInMinutes"), 60),
             continue_on_error=_bool(item.get("continueOnError"), False),
             pool=_pool(item.get("pool")),
+            demands=self.demands(item.get("pool"), item.key_loc("pool")),
             deployment=is_deploy,
             environment=environment,
             strategy=strategy,
@@ -338,6 +355,7 @@ class ModelBuilder:
                 display_name="Job",
                 steps=self.steps(root["steps"], root.key_loc("steps")),
                 pool=_pool(root.get("pool")),
+                demands=self.demands(root.get("pool"), root.key_loc("pool")),
                 timeout_minutes=_int(root.get("timeoutInMinutes"), 60),
                 loc=where,
             )
@@ -368,6 +386,7 @@ class ModelBuilder:
             parameters=parameters,
             stages=stages,
             pool=_pool(root.get("pool")),
+            demands=self.demands(root.get("pool"), root.key_loc("pool")),
         )
 
     def _resources(self, value: Any, loc: Loc) -> None:

@@ -95,6 +95,7 @@ class Job:
     timeout_minutes: int = 60
     continue_on_error: bool = False
     pool: str = "local"
+    demands: tuple[str, ...] = ()  # normalised (shipyard.domain.pools)
     deployment: bool = False
     environment: str = ""
     strategy: str = ""
@@ -126,4 +127,5 @@ class Pipeline:
     parameters: dict[str, Any]
     stages: tuple[Stage, ...]
     pool: str = "local"
+    demands: tuple[str, ...] = ()
     resources: dict[str, Any] = field(default_factory=dict)

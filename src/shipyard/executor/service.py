@@ -19,7 +19,8 @@ from shipyard.flow.run.compile import GitCompiler
 from shipyard.flow.run.engine import Engine, new_engine_id
 from shipyard.flow.run.events import InProcessBus, SystemClock
 from shipyard.platform import settings
-from shipyard.ports import Gate
+from shipyard.platform.settings import ExecutorSettings
+from shipyard.ports import Executor, Gate
 from shipyard.store import SqlStore, StoreConfig, open_store
 
 
@@ -33,7 +34,7 @@ class LocalService:
     store: SqlStore
     bus: InProcessBus
     engine: Engine
-    executor: LocalExecutor
+    executor: Executor
 
     @classmethod
     def start(
@@ -44,6 +45,7 @@ class LocalService:
         adopt: bool = False,
         gate: Gate | None = None,
         work_root: Path | None = None,
+        executor_settings: ExecutorSettings | None = None,
     ) -> LocalService:
         config = config or StoreConfig.from_env()
         loaded = settings.load()
@@ -53,12 +55,27 @@ class LocalService:
         store = open_store(config)
         bus = InProcessBus()
         engine_id = new_engine_id()
-        executor = LocalExecutor(
-            engine_id,
-            config.child_env(),
-            workers=workers or default_workers(),
-            work_root=work_root,
-        )
+        chosen = executor_settings or loaded.executor
+        executor: Executor
+        if chosen.kind == "temporal":
+            from shipyard.executor.temporal import TemporalExecutor
+
+            executor = TemporalExecutor.connect(
+                engine_id,
+                chosen.address,
+                chosen.temporal_namespace,
+                store,
+                wait_for_worker_seconds=chosen.wait_for_worker_seconds,
+                attempts=chosen.attempts,
+                heartbeat_seconds=chosen.heartbeat_seconds,
+            )
+        else:
+            executor = LocalExecutor(
+                engine_id,
+                config.child_env(),
+                workers=workers or default_workers(),
+                work_root=work_root,
+            )
         engine = Engine(
             store,
             executor,

@@ -84,6 +84,26 @@ class ServerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ExecutorSettings:
+    kind: str = "local"
+    temporal_address: str = ""  # empty: the embedded dev server on temporal_port
+    temporal_port: int = 7233
+    temporal_namespace: str = "default"
+    wait_for_worker_seconds: int = 300
+    attempts: int = 3
+    heartbeat_seconds: int = 10
+    kubernetes_namespace: str = "shipyard-jobs"
+
+    @property
+    def embedded_temporal(self) -> bool:
+        return self.kind == "temporal" and not self.temporal_address
+
+    @property
+    def address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     registry: RegistrySettings
     clusters: ClusterSettings
@@ -97,6 +117,7 @@ class Settings:
     branch_policies: tuple[BranchPolicy, ...] = ()
     source: Path | None = None
     origins: Mapping[str, str] = field(default_factory=dict)
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
 
     @property
     def embedded_clusters(self) -> bool:
@@ -306,6 +327,9 @@ def _build(values: Mapping[str, Any], source: Path | None, origins: dict[str, st
         branch_policies=branch_policies.build(values),
         source=source,
         origins=origins,
+        executor=ExecutorSettings(
+            **{name: values[f"executor.{name}"] for name in ExecutorSettings.__dataclass_fields__}
+        ),
     )
 
 

@@ -22,6 +22,9 @@ BASE_IMAGE_NAMES = ("python",)
 # ones; "kwok": every node is simulated. A host that cannot run a real node falls back to kwok.
 NODE_KINDS = ("kubelet", "kwok")
 CLUSTER_NAMES = ("devtest", "prod")
+# local: warm worker processes on this machine; temporal: workers anywhere, polling task
+# queues of a Temporal server (pool and demands); kubernetes: each job a Kubernetes Job.
+EXECUTOR_KINDS = ("local", "temporal", "kubernetes")
 
 
 class Secret:
@@ -222,6 +225,45 @@ FIELDS: tuple[Field, ...] = (
         "list",
         [],
         "NAME=PATH: the local repository a webhook's repository NAME is read from",
+    ),
+    Field("executor.kind", "choice", "local", "where jobs run", choices=EXECUTOR_KINDS),
+    Field(
+        "executor.temporal_address",
+        "str",
+        "",
+        "host:port of a Temporal frontend; empty: the embedded dev server (`platform up`)",
+    ),
+    Field("executor.temporal_port", "port", 7233, "loopback port of the embedded Temporal"),
+    Field("executor.temporal_namespace", "str", "default", "the Temporal namespace of jobs"),
+    Field(
+        "executor.wait_for_worker_seconds",
+        "int",
+        300,
+        "how long a job waits for a worker of its pool before it fails saying so",
+        low=1,
+        high=86400,
+    ),
+    Field(
+        "executor.attempts",
+        "int",
+        3,
+        "attempts of a job whose worker is lost (Temporal retries it on another)",
+        low=1,
+        high=20,
+    ),
+    Field(
+        "executor.heartbeat_seconds",
+        "int",
+        10,
+        "a worker silent this long is lost (Temporal's heartbeat timeout)",
+        low=1,
+        high=600,
+    ),
+    Field(
+        "executor.kubernetes_namespace",
+        "str",
+        "shipyard-jobs",
+        "namespace of the devtest cluster where the kubernetes executor runs jobs",
     ),
     Field(
         "policy.warnings_as_errors",

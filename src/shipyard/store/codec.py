@@ -19,6 +19,7 @@ from shipyard.flow.run.records import (
     DecisionRecord,
     EngineRecord,
     JobRecord,
+    QueuedJob,
     RunEvent,
     RunRecord,
     StageRecord,
@@ -164,4 +165,18 @@ def event_record(row: sa.Row[Any]) -> RunEvent:
         row.step,
         dict(row.data or {}),
         row.id,
+    )
+
+
+def queued_job(r: sa.Row[Any]) -> QueuedJob:
+    return QueuedJob(
+        r.job_id,
+        r.run_id,
+        r.engine_id,
+        r.claimed_by,
+        r.heartbeat_at,
+        bool(r.cancel_requested),
+        r.host,
+        tuple(r.pgids or ()),
+        r.token,
     )

@@ -311,20 +311,7 @@ class EngineSide(StoreBase):
         q = t.job_queue
         with reading(self._engine) as conn:
             rows = conn.execute(sa.select(q).where(q.c.run_id == run_id)).all()
-        return [
-            QueuedJob(
-                r.job_id,
-                r.run_id,
-                r.engine_id,
-                r.claimed_by,
-                r.heartbeat_at,
-                bool(r.cancel_requested),
-                r.host,
-                tuple(r.pgids or ()),
-                r.token,
-            )
-            for r in rows
-        ]
+        return [codec.queued_job(r) for r in rows]
 
 
 def _insert(conn: sa.Connection, table: sa.Table, **values: Any) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from shipyard.domain.diagnostics import ShipyardError
-from shipyard.flow.run.records import ArtifactRecord, Report, TestCase
+from shipyard.flow.run.records import ArtifactRecord, QueuedJob, Report, TestCase
 from shipyard.flow.run.spec import JobSpec
 from shipyard.store import codec
 from shipyard.store import schema as t
@@ -48,6 +48,38 @@ class WorkerSide(StoreBase):
                 return None
             spec = conn.execute(sa.select(q.c.spec).where(q.c.job_id == job_id)).scalar_one()
         return JobSpec.from_json(self._unseal(spec))
+
+    def claim_job(
+        self, job_id: int, worker: str, host: str, token: str, *, retake: bool = False
+    ) -> tuple[JobSpec, QueuedJob] | None:
+        """Claim one named job (a distributed executor was handed its id).
+
+        ``retake`` lets a retry take over a job whose previous worker was lost; the previous
+        claim is returned so that its processes can be reaped. None when the job is gone
+        (finished), canceled, or claimed by another worker and ``retake`` is false.
+        """
+        q = t.job_queue
+        with writing(self._engine) as conn:
+            pick = sa.select(q).where(q.c.job_id == job_id, q.c.cancel_requested.is_(False))
+            if self.dialect == "postgresql":
+                pick = pick.with_for_update()
+            row = conn.execute(pick).first()
+            if row is None or (row.claimed_by is not None and not retake):
+                return None
+            now = time.time()
+            conn.execute(
+                sa.update(q)
+                .where(q.c.job_id == job_id)
+                .values(
+                    claimed_by=worker,
+                    claimed_at=now,
+                    heartbeat_at=now,
+                    host=host,
+                    token=token,
+                    pgids=[],
+                )
+            )
+        return JobSpec.from_json(self._unseal(row.spec)), codec.queued_job(row)
 
     def heartbeat(self, job_id: int, worker: str, at: float) -> bool:
         q = t.job_queue

@@ -125,7 +125,7 @@ def spec_of(
             StageDef(
                 name=str(stage.name),
                 display_name=str(stage.display_name),
-                jobs=tuple(_job(j, warnings) for j in stage.jobs),
+                jobs=tuple(_job(j, warnings, pipeline) for j in stage.jobs),
                 # The model already holds the previous stage when no dependsOn was
                 # written; `dependsOn: []` stays empty and the stage starts at once.
                 depends_on=tuple(str(d) for d in stage.depends_on),
@@ -156,7 +156,7 @@ def _var(v: Variable) -> VarDef:
     return VarDef(str(v.name), str(v.value), secret=v.secret, readonly=v.readonly)
 
 
-def _job(job: Job, warnings: list[str]) -> JobDef:
+def _job(job: Job, warnings: list[str], pipeline: Pipeline) -> JobDef:
     warnings += [_group_warning(g) for g in job.variable_groups]
     steps = [_step(s) for s in job.steps if not (s.kind == "checkout" and s.body == "none")]
     has_checkout = any(s.kind == "checkout" for s in job.steps)
@@ -173,7 +173,9 @@ def _job(job: Job, warnings: list[str]) -> JobDef:
         continue_on_error=job.continue_on_error,
         deployment=job.deployment,
         environment=str(job.environment),
-        pool=str(job.pool),
+        # A job without its own pool runs in the pipeline's (Azure's inheritance).
+        pool=str(job.pool if job.pool != "local" else pipeline.pool),
+        demands=tuple(job.demands if job.pool != "local" else pipeline.demands),
     )
 
 

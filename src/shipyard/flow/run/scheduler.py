@@ -236,6 +236,8 @@ class Scheduler:
             timeout_minutes=job_def.timeout_minutes,
             cancel_timeout_minutes=job_def.cancel_timeout_minutes,
             deployment=job_def.deployment,
+            pool=job_def.pool,
+            demands=job_def.demands,
         )
 
     # -- the run ---------------------------------------------------------------------

@@ -83,10 +83,12 @@ class JobDef:
     deployment: bool = False
     environment: str = ""
     pool: str = "local"
+    demands: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobDef:
         data = dict(data)
+        data["demands"] = tuple(data.get("demands", ()))
         data["steps"] = tuple(_build(StepDef, s) for s in data.get("steps", ()))
         data["variables"] = tuple(_build(VarDef, v) for v in data.get("variables", ()))
         data["depends_on"] = tuple(data.get("depends_on", ()))
@@ -167,6 +169,9 @@ class JobSpec:
     timeout_minutes: int = 60
     cancel_timeout_minutes: int = 5
     deployment: bool = False
+    # Where it may run: the pool's name and the demands a worker must satisfy.
+    pool: str = "local"
+    demands: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -178,6 +183,7 @@ class JobSpec:
         data["steps"] = tuple(
             StepRef(s["id"], _build(StepDef, s["step"])) for s in data.get("steps", ())
         )
+        data["demands"] = tuple(data.get("demands", ()))
         return _build(cls, data)
 
 
