@@ -101,6 +101,10 @@ VERBS: dict[str, tuple[str, str]] = {
         "shipyard.cli.serve_cmd",
         "Serve webhooks and the REST API, and run what they start.",
     ),
+    "worker": (
+        "shipyard.cli.worker_cmd",
+        'Run jobs dispatched by the Temporal executor (executor.kind = "temporal").',
+    ),
     "repo": ("shipyard.cli.repo_cmd", "Git remotes served by Shipyard: a push runs pipelines."),
     "token": ("shipyard.cli.token_cmd", "API tokens of the server: create, list, revoke."),
     "pr": (

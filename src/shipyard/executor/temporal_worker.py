@@ -101,7 +101,7 @@ def run_worker(
         store.close()
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
+def stop_on_signals(stop: threading.Event) -> None:
     def handler(signum: int, frame: object) -> None:
         stop.set()
 
@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work-root", type=Path, default=None)
     args = parser.parse_args(argv)
     stop = threading.Event()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     options = WorkerOptions(
         args.address,
         args.namespace,

@@ -232,14 +232,15 @@ TOOLS: tuple[Tool, ...] = (
         typical_s=147,
     ),
     # The Temporal CLI, whose `temporal server start-dev` is the embedded Temporal for the
-    # distributed executor; its version output is "0.0.0-DEV" without release ldflags.
+    # distributed executor (started by `platform up` when executor.kind = "temporal");
+    # installed by default so that its tests run on a fresh machine. Its version output is
+    # "0.0.0-DEV" without release ldflags.
     Tool(
         "temporal",
         "v1.5.1",
         GoInstall(("github.com/temporalio/cli/cmd/temporal",)),
         ("temporal",),
         expect=ANY_OUTPUT,
-        default=False,
         typical_s=175,
     ),
     Tool(

@@ -38,6 +38,7 @@ from shipyard.platform.install import Installer, ToolStatus
 from shipyard.platform.node.service import RealNode, node_tools
 from shipyard.platform.registry_auth import TokenService
 from shipyard.platform.registry_service import RegistryService, config_file
+from shipyard.platform.temporal_service import TemporalService
 from shipyard.platform.toolenv import write_tool_configs
 from shipyard.platform.topology import CLUSTERS, ENVIRONMENTS
 
@@ -114,6 +115,12 @@ def ensure_registry(platform: Platform) -> None:
     registry_service(platform).ensure()
 
 
+def temporal_service(platform: Platform) -> TemporalService:
+    return TemporalService(
+        platform.paths, platform.settings.executor, platform.adapters, platform.progress
+    )
+
+
 def clusters(platform: Platform) -> Clusters:
     return Clusters(platform.paths, platform.settings, platform.adapters, platform.progress)
 
@@ -136,6 +143,8 @@ def up(platform: Platform) -> None:
             except PlatformError as exc:
                 why_not = exc.message.splitlines()[0]
         ensure_registry(platform)
+        if platform.settings.executor.embedded_temporal:
+            temporal_service(platform).ensure()
         ImageBuilder(
             platform.paths,
             platform.target_as(registry_access.PLATFORM),
@@ -212,6 +221,11 @@ def down(platform: Platform, purge: bool = False) -> DownReport:
         with platform.progress.step("registry token service") as step:
             if token_service(platform).stop():
                 report.stopped.append("registry token service")
+            else:
+                step.skip("not running")
+        with platform.progress.step("temporal") as step:
+            if temporal_service(platform).stop():
+                report.stopped.append("temporal")
             else:
                 step.skip("not running")
         for proc in leftovers(platform):

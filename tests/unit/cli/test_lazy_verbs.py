@@ -92,3 +92,13 @@ def test_expr_imports_neither_the_engine_nor_any_client() -> None:
     loaded = _modules_after("expr", "-1.2")
     assert "shipyard.cli.expr_cmd" in loaded
     assert not _heavy(loaded)
+
+
+def test_worker_lists_the_queues_it_would_poll_and_refuses_bad_capabilities() -> None:
+    runner = CliRunner()
+    shown = runner.invoke(app, ["worker", "--pool", "linux", "--capability", "docker", "--queues"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.split() == ["shipyard/linux", "shipyard/linux+docker"]
+    bad = runner.invoke(app, ["worker", "--capability", "two words", "--queues"])
+    assert bad.exit_code != 0
+    assert "capability 'two words' is not understood" in bad.output

@@ -36,7 +36,7 @@ def test_every_recipe_kind_is_used_and_later_tools_are_opt_in() -> None:
     kinds = {type(t.recipe) for t in default_tools()}
     assert kinds == {Apt, GoInstall, KubeBuild}
     node = {"kubelet", "containerd", "coredns", "crictl", "pause", "cni-plugins", "iptables"}
-    assert {t.name for t in TOOLS if not t.default} == {"syft", "osv-scanner", "temporal", *node}
+    assert {t.name for t in TOOLS if not t.default} == {"syft", "osv-scanner", *node}
     assert {type(t.recipe) for t in TOOLS} == {Apt, GoInstall, KubeBuild, GoSource}
 
 
