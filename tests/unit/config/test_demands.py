@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.unit.config.test_loader import MAIN, load, write
+
 from shipyard.config.loader import load_pipeline
 from shipyard.domain.diagnostics import Diagnostics
 from shipyard.domain.pipeline import Pipeline
-from tests.unit.config.test_loader import MAIN, load, write
 
 
 def test_job_demands_string_or_list(tmp_path: Path) -> None:
