@@ -191,7 +191,9 @@ def _bench(tmp: Path, temporal_binary: Path) -> int:
         try:
             for workers in (1, 2):
                 procs = server.workers(workers, tmp)
-                settings = ExecutorSettings(kind="temporal", temporal_address=server.address)
+                settings = ExecutorSettings(
+                    kind="temporal", temporal_address=server.address, local_workers=0
+                )
                 svc = LocalService.start(executor_settings=settings)
                 try:
                     rows.append(("temporal", workers, *_measure(svc, repo)))

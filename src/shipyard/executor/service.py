@@ -14,7 +14,7 @@ from pathlib import Path
 from shipyard.adapters.git import GitCli
 from shipyard.deliver.gate import EnvironmentGate
 from shipyard.deliver.release import ReleaseCompiler, RoutingCompiler
-from shipyard.executor.local import LocalExecutor
+from shipyard.executor.local import LocalExecutor, default_work_root
 from shipyard.flow.run.compile import GitCompiler
 from shipyard.flow.run.engine import Engine, new_engine_id
 from shipyard.flow.run.events import InProcessBus, SystemClock
@@ -58,13 +58,25 @@ class LocalService:
         chosen = executor_settings or loaded.executor
         executor: Executor
         if chosen.kind == "temporal":
+            from shipyard.executor.own_workers import LocalTemporalWorkers
             from shipyard.executor.temporal import TemporalExecutor
 
+            own = None
+            if chosen.local_workers:
+                own = LocalTemporalWorkers(
+                    chosen.local_workers,
+                    chosen.address,
+                    chosen.temporal_namespace,
+                    config.child_env(),
+                    (work_root or default_work_root()).parent / "logs",
+                    f"{engine_id[:12]}",
+                )
             executor = TemporalExecutor.connect(
                 engine_id,
                 chosen.address,
                 chosen.temporal_namespace,
                 store,
+                own_workers=own,
                 wait_for_worker_seconds=chosen.wait_for_worker_seconds,
                 attempts=chosen.attempts,
                 heartbeat_seconds=chosen.heartbeat_seconds,

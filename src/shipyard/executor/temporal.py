@@ -32,6 +32,14 @@ from shipyard.flow.run.spec import JobSpec
 MONITOR_SECONDS = 1.0
 
 
+class OwnWorkers(Protocol):
+    """Workers a service starts for itself (``executor.local_workers``), stopped with it."""
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Dispatcher(Protocol):
     """What the executor needs of Temporal (the adapter, or a fake in unit tests)."""
 
@@ -80,8 +88,10 @@ class TemporalExecutor:
         attempts: int = 3,
         heartbeat_seconds: float = 10.0,
         clock: Callable[[], float] = time.time,
+        own_workers: OwnWorkers | None = None,
     ) -> None:
         self.engine_id = engine_id
+        self.own_workers = own_workers
         self.dispatcher = dispatcher
         self.book = book
         self.wait = wait_for_worker_seconds
@@ -102,12 +112,22 @@ class TemporalExecutor:
         address: str,
         namespace: str,
         book: JobBook,
+        *,
+        own_workers: OwnWorkers | None = None,
         **options: float,
     ) -> TemporalExecutor:
-        return cls(engine_id, TemporalJobs(address, namespace), book, **options)  # type: ignore[arg-type]
+        return cls(
+            engine_id,
+            TemporalJobs(address, namespace),
+            book,
+            own_workers=own_workers,
+            **options,  # type: ignore[arg-type]
+        )
 
     def start(self, wake: Callable[[], None]) -> None:
         self._wake = wake
+        if self.own_workers is not None:
+            self.own_workers.start()
         self._monitor = threading.Thread(target=self._watch, name="temporal-monitor", daemon=True)
         self._monitor.start()
 
@@ -155,6 +175,8 @@ class TemporalExecutor:
         self._stop.set()
         if self._monitor is not None:
             self._monitor.join(5)
+        if self.own_workers is not None:
+            self.own_workers.close()
         self.dispatcher.close()
 
     # -- the monitor ------------------------------------------------------------------

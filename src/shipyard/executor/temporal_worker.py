@@ -109,6 +109,12 @@ def stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def _watch_stdin(stop: threading.Event) -> None:
+    for _line in sys.stdin.buffer:
+        pass
+    stop.set()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shipyard-temporal-worker")
     parser.add_argument("--address", required=True)
@@ -118,9 +124,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--name", default="")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--work-root", type=Path, default=None)
+    parser.add_argument(
+        "--until-stdin-closes",
+        action="store_true",
+        help="stop when standard input reaches end-of-file (a service's own workers)",
+    )
     args = parser.parse_args(argv)
     stop = threading.Event()
     stop_on_signals(stop)
+    if args.until_stdin_closes:
+        threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
     options = WorkerOptions(
         args.address,
         args.namespace,

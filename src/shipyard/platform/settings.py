@@ -92,7 +92,7 @@ class ExecutorSettings:
     wait_for_worker_seconds: int = 300
     attempts: int = 3
     heartbeat_seconds: int = 10
-    kubernetes_namespace: str = "shipyard-jobs"
+    local_workers: int = 2  # `shipyard worker`s a service starts itself (pool local)
 
     @property
     def embedded_temporal(self) -> bool:

@@ -23,8 +23,8 @@ BASE_IMAGE_NAMES = ("python",)
 NODE_KINDS = ("kubelet", "kwok")
 CLUSTER_NAMES = ("devtest", "prod")
 # local: warm worker processes on this machine; temporal: workers anywhere, polling task
-# queues of a Temporal server (pool and demands); kubernetes: each job a Kubernetes Job.
-EXECUTOR_KINDS = ("local", "temporal", "kubernetes")
+# queues of a Temporal server (pool and demands).
+EXECUTOR_KINDS = ("local", "temporal")
 
 
 class Secret:
@@ -260,10 +260,13 @@ FIELDS: tuple[Field, ...] = (
         high=600,
     ),
     Field(
-        "executor.kubernetes_namespace",
-        "str",
-        "shipyard-jobs",
-        "namespace of the devtest cluster where the kubernetes executor runs jobs",
+        "executor.local_workers",
+        "int",
+        2,
+        "temporal: workers of pool 'local' that a service starts on its own machine "
+        "(0: every worker runs elsewhere)",
+        low=0,
+        high=16,
     ),
     Field(
         "policy.warnings_as_errors",

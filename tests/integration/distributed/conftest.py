@@ -174,6 +174,7 @@ def service(temporal: DevServer, env: dict[str, str]) -> Iterator[LocalService]:
         wait_for_worker_seconds=4,
         attempts=3,
         heartbeat_seconds=2,
+        local_workers=0,  # each test starts the workers it needs
     )
     svc = LocalService.start(executor_settings=settings)
     try:
