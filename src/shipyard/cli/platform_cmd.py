@@ -120,6 +120,18 @@ def _rows(report: dict[str, Any]) -> list[tuple[str, str, str, str, bool | None,
                 f"{tokens['state']} ({push})",
             )
         )
+    temporal = report.get("temporal")
+    if temporal:
+        rows.append(
+            (
+                "temporal",
+                tool("temporal").version,
+                temporal["address"],
+                str(temporal["pid"] or ""),
+                temporal["state"] == "running",
+                temporal["state"] + " (executor.kind = temporal)",
+            )
+        )
     for img in report["images"]:
         present = img["present"]
         word = {True: "present", False: "missing", None: "unknown"}[present]

@@ -24,6 +24,7 @@ from shipyard.platform.lifecycle import (
     leftovers,
     real_node,
     registry_service,
+    temporal_service,
     token_service,
 )
 from shipyard.platform.node.service import node_tools
@@ -59,6 +60,14 @@ def collect(platform: Platform, *, probe_tools: bool = True) -> dict[str, Any]:
             "pid": tokens,
             "address": f"127.0.0.1:{platform.settings.registry.token_port}",
             "push": {role: registry_access.writable(role) for role in registry_access.ROLES},
+        }
+    executor = platform.settings.executor
+    if executor.embedded_temporal:
+        pid = temporal_service(platform).running_pid()
+        report["temporal"] = {
+            "state": "running" if pid else "stopped",
+            "pid": pid,
+            "address": executor.address,
         }
     report["images"] = _images(platform, reg.state in ("running", "external"))
     report["clusters"] = _clusters(platform)
