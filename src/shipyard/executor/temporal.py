@@ -220,7 +220,7 @@ class TemporalExecutor:
             demands = " ".join(f"--capability {d}" for d in spec.demands)
             self._fail(
                 spec,
-                f"no worker can take this job: none of {pools.describe(spec.pool, spec.demands)} "
+                f"no worker can take this job: no worker of {pools.describe(spec.pool, spec.demands)} "
                 f"polled task queue '{entry.queue}' in {self.wait:.0f} s "
                 f"(start one with `shipyard worker --pool {spec.pool}"
                 f"{' ' + demands if demands else ''}`)",
