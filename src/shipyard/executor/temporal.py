@@ -218,9 +218,10 @@ class TemporalExecutor:
                 self.dispatcher.cancel(entry.workflow_id)
             spec = entry.spec
             demands = " ".join(f"--capability {d}" for d in spec.demands)
+            where = pools.describe(spec.pool, spec.demands)
             self._fail(
                 spec,
-                f"no worker can take this job: no worker of {pools.describe(spec.pool, spec.demands)} "
+                f"no worker can take this job: no worker of {where} "
                 f"polled task queue '{entry.queue}' in {self.wait:.0f} s "
                 f"(start one with `shipyard worker --pool {spec.pool}"
                 f"{' ' + demands if demands else ''}`)",
