@@ -16,17 +16,15 @@ rather than skip and pass a UI nobody looked at.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from shipyard.server.app import create_app
 from tests.unit.run.harness import Harness
+from tests.unit.server.pr_world import served as serve_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
@@ -94,11 +92,5 @@ def screenshot(page: Page) -> Callable[[str], Path]:
 def served(tmp_path: Path) -> Iterator[tuple[str, Harness]]:
     h = Harness.create(tmp_path)
     app = create_app(h.store, {}, 1 << 16)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}", h
-    srv.should_exit = True
-    thread.join(5)
+    with serve_app(app) as url:
+        yield url, h

@@ -8,6 +8,7 @@ target decides whether ``complete`` merges.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -27,6 +28,24 @@ def _client(server: str, token: str) -> Any:
 
     url = server or os.environ.get("SHIPYARD_SERVER", "") or "http://127.0.0.1:8470"
     return ServerClient(url, token or os.environ.get("SHIPYARD_TOKEN", ""))
+
+
+def _ask(
+    server: str,
+    token: str,
+    output: OutputFormat,
+    request: tuple[str, str, dict[str, Any] | None],
+    text: Callable[[Any], None],
+) -> None:
+    """One API call as a verb: JSON as answered, or ``text`` of it; errors as messages."""
+    as_json = output is OutputFormat.json
+
+    def body() -> None:
+        method, path, payload = request
+        answer = _client(server, token).call(method, path, payload)
+        emit_json(answer) if as_json else text(answer)
+
+    guarded(body, as_json)
 
 
 def show(pr: dict[str, Any]) -> None:
@@ -65,17 +84,8 @@ def register(app: typer.Typer) -> None:
 
           shipyard pr open --repo fabrikam --source feature/retry --title "Retry uploads"
         """
-        as_json = output is OutputFormat.json
-
-        def body() -> None:
-            made = _client(server, token).call(
-                "POST",
-                "/api/pulls",
-                {"repository": repository, "source": source, "target": target, "title": title},
-            )
-            emit_json(made) if as_json else show(made)
-
-        guarded(body, as_json)
+        made = {"repository": repository, "source": source, "target": target, "title": title}
+        _ask(server, token, output, ("POST", "/api/pulls", made), show)
 
     @pr.command("list")
     def list_cmd(
@@ -85,21 +95,16 @@ def register(app: typer.Typer) -> None:
         output: OutputFormat = OUTPUT,
     ) -> None:
         """Pull requests, newest first."""
-        as_json = output is OutputFormat.json
+        query = f"?status={status}" if status else ""
 
-        def body() -> None:
-            query = f"?status={status}" if status else ""
-            found = _client(server, token).call("GET", f"/api/pulls{query}")
-            if as_json:
-                emit_json(found)
-                return
+        def lines(found: Any) -> None:
             for p in found:
                 console().print(
                     f"{p['id']:>4}  {p['status']:<10} {escape(p['source'])} -> "
                     f"{escape(p['target'])}  {escape(p['title'])}"
                 )
 
-        guarded(body, as_json)
+        _ask(server, token, output, ("GET", f"/api/pulls{query}", None), lines)
 
     @pr.command("show")
     def show_cmd(
@@ -109,13 +114,7 @@ def register(app: typer.Typer) -> None:
         output: OutputFormat = OUTPUT,
     ) -> None:
         """A pull request with each policy check and why it holds or not."""
-        as_json = output is OutputFormat.json
-
-        def body() -> None:
-            found = _client(server, token).call("GET", f"/api/pulls/{pr_id}")
-            emit_json(found) if as_json else show(found)
-
-        guarded(body, as_json)
+        _ask(server, token, output, ("GET", f"/api/pulls/{pr_id}", None), show)
 
     @pr.command("vote")
     def vote_cmd(
@@ -127,15 +126,8 @@ def register(app: typer.Typer) -> None:
         output: OutputFormat = OUTPUT,
     ) -> None:
         """Approve (or --reject) the pull request's current source commit as the token's user."""
-        as_json = output is OutputFormat.json
-
-        def body() -> None:
-            found = _client(server, token).call(
-                "POST", f"/api/pulls/{pr_id}/votes", {"approve": not reject, "comment": comment}
-            )
-            emit_json(found) if as_json else show(found)
-
-        guarded(body, as_json)
+        vote = {"approve": not reject, "comment": comment}
+        _ask(server, token, output, ("POST", f"/api/pulls/{pr_id}/votes", vote), show)
 
     @pr.command("complete")
     def complete_cmd(
@@ -148,18 +140,15 @@ def register(app: typer.Typer) -> None:
         output: OutputFormat = OUTPUT,
     ) -> None:
         """Merge into the target, only when every policy check holds (says which does not)."""
-        as_json = output is OutputFormat.json
-
-        def body() -> None:
-            done = _client(server, token).call(
-                "POST", f"/api/pulls/{pr_id}/complete", {"override": override}
-            )
-            if as_json:
-                emit_json(done)
-            else:
-                console().print(f"pull request {pr_id} merged as {done['merged_sha'][:12]}")
-
-        guarded(body, as_json)
+        _ask(
+            server,
+            token,
+            output,
+            ("POST", f"/api/pulls/{pr_id}/complete", {"override": override}),
+            lambda done: console().print(
+                f"pull request {pr_id} merged as {done['merged_sha'][:12]}"
+            ),
+        )
 
     @pr.command("abandon")
     def abandon_cmd(
@@ -169,10 +158,10 @@ def register(app: typer.Typer) -> None:
         output: OutputFormat = OUTPUT,
     ) -> None:
         """Close the pull request without merging."""
-        as_json = output is OutputFormat.json
-
-        def body() -> None:
-            done = _client(server, token).call("POST", f"/api/pulls/{pr_id}/abandon")
-            emit_json(done) if as_json else console().print(f"pull request {pr_id} abandoned")
-
-        guarded(body, as_json)
+        _ask(
+            server,
+            token,
+            output,
+            ("POST", f"/api/pulls/{pr_id}/abandon", None),
+            lambda _: console().print(f"pull request {pr_id} abandoned"),
+        )

@@ -7,19 +7,17 @@ app under uvicorn on loopback and read with an HTTP client as a browser's EventS
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
 import pytest
-import uvicorn
 
 from shipyard.server.app import create_app
 from shipyard.server.live import stream
 from tests.unit.run.harness import Harness
+from tests.unit.server.pr_world import served as serve_app
 from tests.unit.server.tokens import auth
 
 PIPELINE = """\
@@ -35,14 +33,8 @@ steps:
 def served(tmp_path: Path) -> Iterator[tuple[str, Harness]]:
     h = Harness.create(tmp_path)
     app = create_app(h.store, {}, 1 << 16)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}", h
-    srv.should_exit = True
-    thread.join(5)
+    with serve_app(app) as url:
+        yield url, h
 
 
 def messages(text: str) -> list[dict[str, str]]:
