@@ -9,6 +9,7 @@ completion merging the tested commit only when every check holds (saying which d
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,6 +28,12 @@ def world(tmp_path: Path) -> World:
     return make_world(tmp_path, (policy,))
 
 
+def open_pr(c: TestClient, who: dict[str, str], source: str, title: str) -> Any:
+    """Open a pull request of ``source`` into main as ``who``; its JSON."""
+    made = {"repository": REPO, "source": source, "target": "main", "title": title}
+    return json_of(c.post("/api/pulls", headers=who, json=made))
+
+
 def checks(pr: dict[str, object]) -> dict[str, tuple[str, str]]:
     found = pr["checks"]
     assert isinstance(found, list)
@@ -40,18 +47,7 @@ def test_a_pull_request_merges_only_when_its_policy_holds(world: World) -> None:
         auth(world.h.store, Role.CONTRIBUTOR, "sam"),
     )
     source = world.push("feature/retry", {"delivery/app.py": "print('retry')\n"})
-    pr = json_of(
-        c.post(
-            "/api/pulls",
-            headers=rita,
-            json={
-                "repository": REPO,
-                "source": "feature/retry",
-                "target": "main",
-                "title": "Retry",
-            },
-        )
-    )
+    pr = open_pr(c, rita, "feature/retry", "Retry")
     # The merge commit is what is built: it has main and the source as parents.
     parents = world.bare_git("log", "-1", "--format=%P", pr["merge_sha"]).split()
     assert parents == [world.bare_git("rev-parse", "main"), source]
@@ -83,13 +79,7 @@ def test_a_push_resets_votes_and_a_moved_target_expires_builds(world: World) -> 
         auth(world.h.store, Role.CONTRIBUTOR, "sam"),
     )
     world.push("feature/a", {"delivery/app.py": "print('a')\n"})
-    pr = json_of(
-        c.post(
-            "/api/pulls",
-            headers=rita,
-            json={"repository": REPO, "source": "feature/a", "target": "main", "title": "A"},
-        )
-    )
+    pr = open_pr(c, rita, "feature/a", "A")
     world.drive()
     json_of(c.post(f"/api/pulls/{pr['id']}/votes", headers=sam, json={"approve": True}))
     assert checks(json_of(c.get(f"/api/pulls/{pr['id']}", headers=rita)))["reviewers"][0] == "ok"
@@ -117,18 +107,7 @@ def test_a_failing_build_blocks_and_only_an_admin_overrides_with_a_reason(world:
         "feature/broken", {"delivery/azure-pipelines.yml": "steps:\n- script: exit 3\n"}
     )
     assert broken
-    pr = json_of(
-        c.post(
-            "/api/pulls",
-            headers=rita,
-            json={
-                "repository": REPO,
-                "source": "feature/broken",
-                "target": "main",
-                "title": "Broken",
-            },
-        )
-    )
+    pr = open_pr(c, rita, "feature/broken", "Broken")
     world.drive()
     json_of(c.post(f"/api/pulls/{pr['id']}/votes", headers=sam, json={"approve": True}))
     refused = c.post(f"/api/pulls/{pr['id']}/complete", headers=rita)
@@ -164,13 +143,7 @@ def test_a_conflicting_pull_request_says_which_files_and_cannot_merge(world: Wor
     rita = auth(world.h.store, Role.CONTRIBUTOR, "rita")
     world.push("feature/x", {"delivery/app.py": "print('x')\n"})
     world.push("main", {"delivery/app.py": "print('main')\n"})
-    pr = json_of(
-        c.post(
-            "/api/pulls",
-            headers=rita,
-            json={"repository": REPO, "source": "feature/x", "target": "main", "title": "X"},
-        )
-    )
+    pr = open_pr(c, rita, "feature/x", "X")
     assert pr["mergeable"] is False and pr["builds"] == []
     merge = next(ch for ch in pr["checks"] if ch["name"] == "merge")
     assert merge["state"] == "failed" and "delivery/app.py" in merge["detail"]
@@ -218,13 +191,7 @@ def test_a_pull_request_cannot_exempt_a_required_pipeline_by_editing_its_trigger
     sneaky = "pr: none\nsteps:\n- script: echo skipped\n"
     world.push("feature/sneaky", {"delivery/app.py": "x = 1\n",
                                   "delivery/azure-pipelines.yml": sneaky})  # fmt: skip
-    pr = json_of(
-        c.post(
-            "/api/pulls",
-            headers=rita,
-            json={"repository": REPO, "source": "feature/sneaky", "target": "main", "title": "S"},
-        )
-    )
+    pr = open_pr(c, rita, "feature/sneaky", "S")
     json_of(c.post(f"/api/pulls/{pr['id']}/votes", headers=sam, json={"approve": True}))
     state, detail = checks(json_of(c.get(f"/api/pulls/{pr['id']}", headers=rita)))["build delivery"]
     assert state == "pending" and "no build" in detail
@@ -263,13 +230,7 @@ def test_a_vote_for_a_commit_the_source_has_left_is_refused(world: World) -> Non
         auth(world.h.store, Role.CONTRIBUTOR, "sam"),
     )
     seen = world.push("feature/v", {"delivery/app.py": "print('v1')\n"})
-    pr = json_of(
-        c.post(
-            "/api/pulls",
-            headers=rita,
-            json={"repository": REPO, "source": "feature/v", "target": "main", "title": "V"},
-        )
-    )
+    pr = open_pr(c, rita, "feature/v", "V")
     world.push("feature/v", {"delivery/app.py": "print('v2')\n"})
     late = c.post(f"/api/pulls/{pr['id']}/votes", headers=sam,
                   json={"approve": True, "source_sha": seen})  # fmt: skip
