@@ -11,7 +11,8 @@ the executors apart.
 What Temporal cannot say by itself is that nobody will ever take a job: a monitor thread
 fails a job that no worker claimed after ``wait_for_worker_seconds`` while no worker polls its
 queue, and says which pool and demands nobody serves. A job waiting behind busy workers of
-its pool keeps waiting.
+its pool keeps waiting. The monitor, not the engine's thread, also asks once whether anybody
+polls a new job's queue and says so in the job's log when nobody does.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class _Waiting:
     workflow_id: str
     queue: str
     since: float
+    looked: bool = False  # whether the monitor checked for pollers once already
 
 
 class TemporalExecutor:
@@ -153,13 +155,6 @@ class TemporalExecutor:
         with self._lock:
             self._workflows[job.job_id] = workflow_id
             self._waiting[job.job_id] = _Waiting(job, workflow_id, queue, self.clock())
-        with contextlib.suppress(ShipyardError):
-            if not self.dispatcher.pollers(queue):
-                self._log(
-                    job,
-                    f"Waiting for a worker of {pools.describe(job.pool, job.demands)}: none "
-                    f"polls task queue '{queue}' yet (up to {self.wait:.0f} s).",
-                )
 
     def cancel(self, job_id: int) -> None:
         with self._lock:
@@ -205,6 +200,9 @@ class TemporalExecutor:
             if state:  # a worker has it: Temporal's heartbeats watch it from here
                 self._forget(job_id)
                 continue
+            if not entry.looked:  # once, off the engine's thread: is anybody there?
+                entry.looked = True
+                self._announce(entry)
             if self.clock() - entry.since < self.wait:
                 continue
             try:
@@ -226,6 +224,16 @@ class TemporalExecutor:
                 f"(start one with `shipyard worker --pool {spec.pool}"
                 f"{' ' + demands if demands else ''}`)",
             )
+
+    def _announce(self, entry: _Waiting) -> None:
+        with contextlib.suppress(ShipyardError):
+            if not self.dispatcher.pollers(entry.queue):
+                spec = entry.spec
+                self._log(
+                    spec,
+                    f"Waiting for a worker of {pools.describe(spec.pool, spec.demands)}: none "
+                    f"polls task queue '{entry.queue}' yet (up to {self.wait:.0f} s).",
+                )
 
     def _forget(self, job_id: int) -> None:
         with self._lock:

@@ -102,10 +102,15 @@ def test_nobody_polling_is_said_at_once_and_fails_the_job_after_the_wait() -> No
     executor = _executor(temporal, book, clock)
     book.queued[7] = QueuedJob(7, 1, "e1", None, None, False)
     executor.dispatch(_spec())
-    assert "Waiting for a worker of pool 'arm64' with demands docker" in book.lines[0]
+    assert not book.lines  # the dispatch itself asks Temporal nothing more
+    executor.check_waiting()
+    assert (
+        len(book.lines) == 1
+        and "Waiting for a worker of pool 'arm64' with demands docker" in book.lines[0]
+    )
     clock.t += 29
     executor.check_waiting()
-    assert not book.reports
+    assert not book.reports and len(book.lines) == 1
     clock.t += 2
     executor.check_waiting()
     (report,) = book.reports
