@@ -74,3 +74,62 @@ class WorkerProcess:
             self._proc.kill()
             self._proc.wait()
         self._reader.join(timeout)
+
+
+class WorkerPool:
+    """Worker processes kept at a number: one that dies is replaced until :meth:`stop`.
+
+    ``argv`` makes the command of the n-th worker started (1, 2, ...); ``on_lost`` runs
+    after a worker died and before its replacement starts.
+    """
+
+    def __init__(
+        self,
+        argv: Callable[[int], Sequence[str]],
+        env: Mapping[str, str],
+        log: Path,
+        on_ring: Callable[[], None],
+        on_lost: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._argv = argv
+        self._env = dict(env)
+        self._log = log
+        self._on_ring = on_ring
+        self._on_lost = on_lost
+        self._workers: list[WorkerProcess] = []
+        self._lock = threading.Lock()
+        self._closing = False
+        self._count = 0
+
+    def start(self, size: int) -> None:
+        for _ in range(size):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        self._count += 1
+        worker = WorkerProcess(
+            self._argv(self._count), self._env, self._log, self._on_ring, self._lost
+        )
+        with self._lock:
+            self._workers.append(worker)
+
+    def _lost(self, worker: WorkerProcess) -> None:
+        with self._lock:
+            if worker in self._workers:
+                self._workers.remove(worker)
+        if not self._closing:
+            self._on_lost()
+            self._spawn()
+
+    def poke_all(self) -> None:
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            worker.poke()
+
+    def stop(self) -> None:
+        self._closing = True
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            worker.stop()

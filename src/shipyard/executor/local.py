@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shipyard.adapters.shell import group_has_token, kill_group
-from shipyard.adapters.workers import WorkerProcess
+from shipyard.adapters.workers import WorkerPool
 from shipyard.flow.run.records import QueuedJob
 from shipyard.flow.run.recovery import this_host
 from shipyard.flow.run.spec import JobSpec
@@ -45,43 +44,29 @@ class LocalExecutor:
         self.size = max(1, workers)
         self.work_root = work_root or default_work_root()
         self.log_dir = log_dir or self.work_root.parent / "logs"
-        self._workers: list[WorkerProcess] = []
-        self._lock = threading.Lock()
-        self._wake: Callable[[], None] = lambda: None
-        self._closing = False
-        self._count = 0
+        self._pool: WorkerPool | None = None
 
     def start(self, wake: Callable[[], None]) -> None:
-        self._wake = wake
-        for _ in range(self.size):
-            self._spawn()
+        pid = os.getpid()
 
-    def _spawn(self) -> None:
-        self._count += 1
-        name = f"local-{os.getpid()}-{self._count}"
-        argv = [
-            sys.executable,
-            "-m",
-            "shipyard.executor.worker",
-            "--name",
-            name,
-            "--engine",
-            self.engine_id,
-            "--work-root",
-            str(self.work_root),
-        ]
-        env = {**os.environ, **self.store_env}
-        worker = WorkerProcess(argv, env, self.log_dir / "workers.log", self._wake, self._lost)
-        with self._lock:
-            self._workers.append(worker)
+        def argv(n: int) -> list[str]:
+            return [
+                sys.executable,
+                "-m",
+                "shipyard.executor.worker",
+                "--name",
+                f"local-{pid}-{n}",
+                "--engine",
+                self.engine_id,
+                "--work-root",
+                str(self.work_root),
+            ]
 
-    def _lost(self, worker: WorkerProcess) -> None:
-        with self._lock:
-            if worker in self._workers:
-                self._workers.remove(worker)
-        if not self._closing:
-            self._wake()  # its job's lease will expire; the engine checks
-            self._spawn()
+        # A lost worker's job lease will expire: wake the engine so that it checks.
+        self._pool = WorkerPool(
+            argv, {**os.environ, **self.store_env}, self.log_dir / "workers.log", wake, wake
+        )
+        self._pool.start(self.size)
 
     def dispatch(self, job: JobSpec) -> None:
         self._poke_all()
@@ -90,10 +75,8 @@ class LocalExecutor:
         self._poke_all()
 
     def _poke_all(self) -> None:
-        with self._lock:
-            workers = list(self._workers)
-        for worker in workers:
-            worker.poke()
+        if self._pool is not None:
+            self._pool.poke_all()
 
     def reap(self, jobs: Sequence[QueuedJob]) -> None:
         host = this_host()
@@ -105,8 +88,5 @@ class LocalExecutor:
                     kill_group(pgid)
 
     def close(self) -> None:
-        self._closing = True
-        with self._lock:
-            workers = list(self._workers)
-        for worker in workers:
-            worker.stop()
+        if self._pool is not None:
+            self._pool.stop()

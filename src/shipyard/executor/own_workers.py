@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from pathlib import Path
 
-from shipyard.adapters.workers import WorkerProcess
+from shipyard.adapters.workers import WorkerPool
 
 
 class LocalTemporalWorkers:
@@ -27,54 +26,27 @@ class LocalTemporalWorkers:
         prefix: str,
     ) -> None:
         self.count = count
-        self.address = address
-        self.namespace = namespace
-        self.store_env = store_env
-        self.log_dir = log_dir
-        self.prefix = prefix
-        self._workers: list[WorkerProcess] = []
-        self._lock = threading.Lock()
-        self._closing = False
-        self._spawned = 0
+
+        def argv(n: int) -> list[str]:
+            return [
+                sys.executable,
+                "-m",
+                "shipyard.executor.temporal_worker",
+                "--address",
+                address,
+                "--namespace",
+                namespace,
+                "--name",
+                f"{prefix}-{n}",
+                "--until-stdin-closes",
+            ]
+
+        self._pool = WorkerPool(
+            argv, {**os.environ, **store_env}, log_dir / "temporal-workers.log", lambda: None
+        )
 
     def start(self) -> None:
-        for _ in range(self.count):
-            self._spawn()
-
-    def _spawn(self) -> None:
-        self._spawned += 1
-        argv = [
-            sys.executable,
-            "-m",
-            "shipyard.executor.temporal_worker",
-            "--address",
-            self.address,
-            "--namespace",
-            self.namespace,
-            "--name",
-            f"{self.prefix}-{self._spawned}",
-            "--until-stdin-closes",
-        ]
-        worker = WorkerProcess(
-            argv,
-            {**os.environ, **self.store_env},
-            self.log_dir / "temporal-workers.log",
-            lambda: None,
-            self._lost,
-        )
-        with self._lock:
-            self._workers.append(worker)
-
-    def _lost(self, worker: WorkerProcess) -> None:
-        with self._lock:
-            if worker in self._workers:
-                self._workers.remove(worker)
-        if not self._closing:
-            self._spawn()
+        self._pool.start(self.count)
 
     def close(self) -> None:
-        self._closing = True
-        with self._lock:
-            workers = list(self._workers)
-        for worker in workers:
-            worker.stop()
+        self._pool.stop()
