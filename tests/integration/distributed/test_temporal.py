@@ -8,29 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.adapters.git import GitCli
 from shipyard.executor.service import LocalService
-from shipyard.flow.run.spec import RunRequest
 from tests.integration.distributed.conftest import DevServer, StartWorker, settle
 from tests.integration.run.conftest import processes_matching, wait_for
+from tests.integration.run.test_crash_and_cancel import _request
 
 pytestmark = pytest.mark.integration
 
 REGISTRY = "pipelines:\n  app: azure-pipelines.yml\n"
-
-
-def _request(repo: Path) -> RunRequest:
-    sha = GitCli(repo).resolve("main")
-    assert sha is not None
-    return RunRequest(
-        pipeline="app",
-        file="azure-pipelines.yml",
-        repo=str(repo),
-        event={"kind": "manual", "ref": "refs/heads/main"},
-        sha=sha,
-        ref="refs/heads/main",
-        reason="Manual",
-    )
 
 
 def _submit(svc: LocalService, repo: Path) -> int:
