@@ -6,7 +6,8 @@ port is small on purpose, so that a fake for unit tests is a few lines of real c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 
@@ -66,7 +67,7 @@ class Git(Protocol):
 # --------------------------------------------------------------------------------------
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
     from pathlib import Path
 
     from shipyard.domain.events import PendingChanges
@@ -302,6 +303,16 @@ class Executor(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt of a job handed out by a distributed engine, as the job's code sees it."""
+
+    number: int
+    worker: str
+    heartbeat: Callable[[object], None]  # callable from any thread
+    cancelled: Callable[[], bool]
 
 
 class Gate(Protocol):

@@ -17,7 +17,6 @@ import contextvars
 import sys
 import threading
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -37,6 +36,7 @@ from shipyard.adapters.temporal_workflow import (
     JobWorkflow,
 )
 from shipyard.domain.diagnostics import ShipyardError
+from shipyard.ports import Attempt
 
 __all__ = ["Attempt", "JobTicket", "TemporalJobs", "serve_worker"]
 
@@ -152,16 +152,6 @@ class TemporalJobs:
         self._thread.join(5)
         if not self._thread.is_alive():
             self._loop.close()
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One attempt of a job's activity, as the job's code sees it."""
-
-    number: int
-    worker: str
-    heartbeat: Callable[[object], None]  # callable from any thread
-    cancelled: Callable[[], bool]
 
 
 RunJob = Callable[[JobTicket, Attempt], str]

@@ -104,3 +104,66 @@ def describe(pool: str, demands: Sequence[str]) -> str:
     """Words for a message: ``pool 'linux' with demands docker, Agent.OS=Linux``."""
     text = f"pool '{pool}'"
     return text + (f" with demands {', '.join(demands)}" if demands else "")
+
+
+# -- Kubernetes: pools and demands as node labels ---------------------------------------
+# The Kubernetes executor has no task queues: the scheduler matches a job's pod to a node.
+# A node of pool P carries ``shipyard.io/pool=P``; a capability NAME (=VALUE) is the label
+# ``capability.shipyard.io/NAME`` (with VALUE, or "true"). A bare demand asks that the label
+# exists, a valued one that it has that value, exactly as the task queues decide it.
+POOL_LABEL = "shipyard.io/pool"
+CAPABILITY_LABEL = "capability.shipyard.io/"
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9_.\-]{0,61}[A-Za-z0-9])?)?$")
+
+
+def _label_value(what: str, value: str) -> str:
+    if not _LABEL_VALUE.match(value):
+        raise DemandError(
+            f"{what} '{value}' cannot be a Kubernetes label value: expected at most 63 letters, "
+            "digits, '-', '_' or '.', starting and ending with a letter or digit"
+        )
+    return value
+
+
+def _capability_key(name: str) -> str:
+    if len(name) > 63 or not _LABEL_VALUE.match(name):
+        raise DemandError(
+            f"demand '{name}' cannot be a Kubernetes label name: expected at most 63 letters, "
+            "digits, '-', '_' or '.', starting and ending with a letter or digit"
+        )
+    return CAPABILITY_LABEL + name
+
+
+def node_requirements(pool: str, demands: Sequence[str]) -> list[dict[str, object]]:
+    """The ``matchExpressions`` of a node affinity that only a node able to take the job meets."""
+    out: list[dict[str, object]] = [
+        {"key": POOL_LABEL, "operator": "In", "values": [_label_value("pool", pool)]}
+    ]
+    for token in sorted(set(demands)):
+        demand = parse_demand(token)
+        key = _capability_key(demand.name)
+        if demand.value is None:
+            out.append({"key": key, "operator": "Exists"})
+        else:
+            value = _label_value(f"demand {demand.name}", demand.value)
+            out.append({"key": key, "operator": "In", "values": [value]})
+    return out
+
+
+def node_labels(pool: str, capabilities: Iterable[str]) -> dict[str, str]:
+    """The labels that make a node serve ``pool`` with these capabilities."""
+    labels = {POOL_LABEL: _label_value("pool", pool)}
+    for text in capabilities:
+        cap = parse_capability(text)
+        value = "true" if cap.value is None else cap.value
+        labels[_capability_key(cap.name)] = _label_value(f"capability {cap.name}", value)
+    return labels
+
+
+def label_command(pool: str, demands: Sequence[str]) -> str:
+    """The ``kubectl label`` that would let a node take a job of ``pool`` with ``demands``."""
+    parts = [f"{POOL_LABEL}={pool}"]
+    for token in demands:
+        demand = parse_demand(token)
+        parts.append(f"{CAPABILITY_LABEL}{demand.name}={demand.value or 'true'}")
+    return "kubectl label node NODE " + " ".join(parts)

@@ -1,4 +1,4 @@
-"""One attempt of a job handed out by a distributed engine (Temporal): claim, run, renew.
+"""One attempt of a job handed out by a distributed engine (Temporal, Kubernetes Jobs).
 
 The engine's dispatcher gives a worker only ids. The worker claims that very job in the
 store (a retry takes it over from the lost worker, and reaps what that worker left running
@@ -18,13 +18,16 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shipyard.adapters.shell import group_has_token, kill_group
-from shipyard.adapters.temporal import Attempt, JobTicket
 from shipyard.executor.job import JobRunner
 from shipyard.flow.run.records import QueuedJob
 from shipyard.flow.run.recovery import this_host
-from shipyard.ports import JobQueue
+from shipyard.ports import Attempt, JobQueue
+
+if TYPE_CHECKING:  # the Kubernetes agent never loads Temporal's SDK
+    from shipyard.adapters.temporal import JobTicket
 
 RAN = "ran"
 GONE = "gone"
@@ -38,16 +41,22 @@ class RemoteJobs:
     runner: JobRunner
     host: str = ""
     clock: Callable[[], float] = time.time
+    # Kubernetes starts a job's next pod only after the previous one failed, so any holder
+    # of the job is a lost attempt; Temporal says so by the attempt number instead.
+    retake_always: bool = False
 
     def __post_init__(self) -> None:
         self.host = self.host or this_host()
 
     def __call__(self, ticket: JobTicket, attempt: Attempt) -> str:
+        return self.run(ticket.job_id, ticket.heartbeat_seconds, attempt)
+
+    def run(self, job_id: int, heartbeat_seconds: float, attempt: Attempt) -> str:
+        """Claim job ``job_id`` and run it: RAN, or GONE when there was nothing to run."""
         token = uuid.uuid4().hex
         holder = f"{attempt.worker}#{attempt.number}"
-        claim = self.queue.claim_job(
-            ticket.job_id, holder, self.host, token, retake=attempt.number > 1
-        )
+        retake = self.retake_always or attempt.number > 1
+        claim = self.queue.claim_job(job_id, holder, self.host, token, retake=retake)
         if claim is None:
             return GONE  # finished, canceled, or another attempt holds it
         spec, previous = claim
@@ -56,19 +65,17 @@ class RemoteJobs:
             self._note(spec.run_id, spec.job_id, previous, attempt)
         lost = threading.Event()
         stop = threading.Event()
-        interval = max(0.5, min(ticket.heartbeat_seconds / 3, 10.0))
+        interval = max(0.5, min(heartbeat_seconds / 3, 10.0))
         beat = threading.Thread(
             target=self._beat,
-            args=(ticket.job_id, holder, attempt, interval, stop, lost),
-            name=f"beat-{ticket.job_id}",
+            args=(job_id, holder, attempt, interval, stop, lost),
+            name=f"beat-{job_id}",
             daemon=True,
         )
         beat.start()
 
         def cancel_check() -> bool:
-            return (
-                lost.is_set() or attempt.cancelled() or self.queue.cancel_requested(ticket.job_id)
-            )
+            return lost.is_set() or attempt.cancelled() or self.queue.cancel_requested(job_id)
 
         try:
             self.runner.run(spec, token, cancel_check)

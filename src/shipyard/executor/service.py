@@ -81,6 +81,10 @@ class LocalService:
                 attempts=chosen.attempts,
                 heartbeat_seconds=chosen.heartbeat_seconds,
             )
+        elif chosen.kind == "kubernetes":
+            from shipyard.executor import kube_wiring
+
+            executor = kube_wiring.connect(engine_id, config, store, chosen)
         else:
             executor = LocalExecutor(
                 engine_id,

@@ -53,6 +53,28 @@ BASE_IMAGES: tuple[BaseImage, ...] = (
         check=("python3", "--version"),
         expect="Python 3.11",
     ),
+    # The build agent of the Kubernetes executor: what a job's steps call (bash, git, the
+    # container tools) and the interpreter Shipyard's own layer runs on (platform/agent.py).
+    BaseImage(
+        key="agent",
+        repository="base/agent",
+        tag="bookworm-1",
+        suite="bookworm",
+        packages=(
+            "python3",
+            "git",
+            "ca-certificates",
+            "buildah",
+            "podman",
+            "skopeo",
+            "runc",
+            "containernetworking-plugins",
+            "iptables",
+            "procps",
+        ),
+        check=("podman", "--version"),
+        expect="podman version 4",
+    ),
 )
 
 # Trimmed from the root file system before it becomes a layer: caches, docs, package lists.

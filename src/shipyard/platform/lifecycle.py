@@ -24,7 +24,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from shipyard.domain import registry_access
+from shipyard.domain import pools, registry_access
 from shipyard.domain.diagnostics import EnvironmentProblem
 from shipyard.platform import registry_auth
 from shipyard.platform.access import AccessSetup
@@ -35,6 +35,7 @@ from shipyard.platform.deps import ProcInfo
 from shipyard.platform.errors import PlatformError
 from shipyard.platform.images import ImageBuilder
 from shipyard.platform.install import Installer, ToolStatus
+from shipyard.platform.node.layout import NODE_NAME
 from shipyard.platform.node.service import RealNode, node_tools
 from shipyard.platform.registry_auth import TokenService
 from shipyard.platform.registry_service import RegistryService, config_file
@@ -152,7 +153,7 @@ def up(platform: Platform) -> None:
             platform.adapters,
             platform.progress,
             platform.settings.debian_mirror,
-        ).ensure(platform.settings.base_images)
+        ).ensure(_base_images(platform))
         if node_cluster is None and node.stop():
             platform.progress.info("stopped the real node: the settings no longer ask for one")
         if platform.settings.embedded_clusters:
@@ -164,11 +165,33 @@ def up(platform: Platform) -> None:
                 # on them while the real node starts; they come back if it cannot.
                 if why_not is None:
                     kwok.scale_kwok(node_cluster, 0)
-                if not node.ensure(node_cluster, why_not):
+                if node.ensure(node_cluster, why_not):
+                    _label_real_node(platform, kwok, node_cluster)
+                else:
                     kwok.scale_kwok(node_cluster, platform.settings.clusters.nodes)
             AccessSetup(platform.paths, kwok, platform.adapters, platform.progress).ensure()
         else:
             _check_external(platform)
+
+
+def _base_images(platform: Platform) -> tuple[str, ...]:
+    """The configured base images, and the agent's when jobs run as Kubernetes Jobs."""
+    wanted = platform.settings.base_images
+    if platform.settings.executor.kind == "kubernetes" and "agent" not in wanted:
+        wanted = (*wanted, "agent")
+    return wanted
+
+
+def _label_real_node(platform: Platform, kwok: Clusters, cluster: str) -> None:
+    """The real node serves the pool ``local``: jobs of the Kubernetes executor land on it."""
+    admin = platform.adapters.kube(*kwok.admin(cluster))
+    admin.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": NODE_NAME, "labels": pools.node_labels("local", ())},
+        }
+    )
 
 
 def _check_external(platform: Platform) -> None:

@@ -24,7 +24,7 @@ NODE_KINDS = ("kubelet", "kwok")
 CLUSTER_NAMES = ("devtest", "prod")
 # local: warm worker processes on this machine; temporal: workers anywhere, polling task
 # queues of a Temporal server (pool and demands).
-EXECUTOR_KINDS = ("local", "temporal")
+EXECUTOR_KINDS = ("local", "temporal", "kubernetes")
 
 
 class Secret:
@@ -269,6 +269,18 @@ FIELDS: tuple[Field, ...] = (
         high=16,
     ),
     Field(
+        "executor.kubernetes_context",
+        "str",
+        "admin@devtest",
+        "kubernetes: the context (of the platform's admin kubeconfig) whose cluster runs jobs",
+    ),
+    Field(
+        "executor.kubernetes_namespace",
+        "str",
+        "shipyard-agents",
+        "kubernetes: the namespace where each job is a Job (created when missing)",
+    ),
+    Field(
         "policy.warnings_as_errors",
         "list",
         [],
@@ -279,7 +291,7 @@ FIELDS: tuple[Field, ...] = (
         "list",
         list(BASE_IMAGE_NAMES),
         "base images to prepare",
-        choices=BASE_IMAGE_NAMES,
+        choices=(*BASE_IMAGE_NAMES, "agent"),
     ),
     Field(
         "images.debian_mirror",

@@ -7,7 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from shipyard.adapters.temporal import Attempt, JobTicket
+from shipyard.adapters.temporal import JobTicket
+from shipyard.ports import Attempt
 from shipyard.executor.remote_job import GONE, RAN, RemoteJobs
 from shipyard.flow.run.records import QueuedJob
 from shipyard.flow.run.spec import JobSpec

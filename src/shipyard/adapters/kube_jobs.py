@@ -1,0 +1,171 @@
+"""Kubernetes Jobs for the Kubernetes executor: create, read their pods, delete, read logs.
+
+One lightkube client for the executor's life (the monitor asks every second; a client per
+call would pay a TLS handshake each time), behind a lock because the engine's thread and
+the monitor's both use it. Errors become :class:`~shipyard.adapters.kube.KubeRefused` or
+:class:`~shipyard.adapters.kube.KubeUnreachable` naming the context, as elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from lightkube import ApiError, Client, ConfigError, KubeConfig, codecs
+from lightkube.resources.batch_v1 import Job
+from lightkube.resources.core_v1 import Node, Pod, Secret
+from lightkube.types import CascadeType
+
+from shipyard.adapters.kube import FIELD_MANAGER, KubeRefused, KubeUnreachable
+
+
+@dataclass(frozen=True, slots=True)
+class PodState:
+    name: str
+    phase: str  # Pending, Running, Succeeded, Failed
+    node: str
+    unschedulable: str = ""  # the scheduler's message while no node fits
+    waiting: str = ""  # a container's waiting reason (ImagePullBackOff, ...) and message
+    terminated: str = ""  # how the agent container ended (OOMKilled, Error: exit 1)
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    name: str
+    active: int
+    succeeded: int
+    failed: int
+    failure: str = ""  # the Failed condition's reason and message, once the Job gave up
+    pods: tuple[PodState, ...] = field(default=())
+
+
+def _pod_state(pod: Any) -> PodState:
+    status = pod.status
+    spec = pod.spec
+    unschedulable = ""
+    for cond in (status.conditions if status else None) or []:
+        if cond.type == "PodScheduled" and cond.status == "False":
+            unschedulable = str(cond.message or cond.reason or "")
+    waiting = terminated = ""
+    for cs in (status.containerStatuses if status else None) or []:
+        state = cs.state
+        if state is not None and state.waiting is not None and state.waiting.reason:
+            waiting = f"{state.waiting.reason}: {state.waiting.message or ''}".strip(": ")
+        if state is not None and state.terminated is not None:
+            t = state.terminated
+            terminated = f"{t.reason or 'ended'} (exit {t.exitCode})"
+    return PodState(
+        name=str(pod.metadata.name),
+        phase=str(status.phase if status and status.phase else "Pending"),
+        node=str(spec.nodeName or "") if spec else "",
+        unschedulable=unschedulable,
+        waiting=waiting,
+        terminated=terminated,
+    )
+
+
+class KubeJobs:
+    def __init__(self, kubeconfig: Path, context: str, namespace: str) -> None:
+        self.context = context
+        self.namespace = namespace
+        try:
+            config = KubeConfig.from_file(kubeconfig).get(context_name=context)
+        except (ConfigError, OSError, KeyError) as exc:
+            raise KubeUnreachable(
+                f"cannot use context '{context}' of {kubeconfig}: {exc}",
+                hint="run `shipyard platform up` to write it again",
+            ) from None
+        self._client = Client(config, timeout=httpx2.Timeout(15.0), field_manager=FIELD_MANAGER)
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def _call(self) -> Iterator[Client]:
+        try:
+            with self._lock:
+                yield self._client
+        except ApiError as exc:
+            status = exc.status
+            raise KubeRefused(
+                f"{self.context}: {status.message or status.reason} ({status.code})",
+                code=int(status.code or 0),
+            ) from None
+        except httpx2.HTTPError as exc:
+            raise KubeUnreachable(
+                f"the API server of context '{self.context}' did not answer: {exc}",
+                hint="check `shipyard platform status`",
+            ) from None
+
+    def apply(self, manifest: dict[str, Any]) -> None:
+        with self._call() as client:
+            client.apply(codecs.from_dict(manifest), force=True)
+
+    def create(self, manifest: dict[str, Any]) -> None:
+        with self._call() as client:
+            client.create(codecs.from_dict(manifest))
+
+    def delete(self, name: str, grace_seconds: int | None = None) -> None:
+        """Delete a Job and its pods (foreground propagation); a Job already gone is fine."""
+        try:
+            with self._call() as client:
+                client.delete(
+                    Job,
+                    name,
+                    namespace=self.namespace,
+                    grace_period=grace_seconds,
+                    cascade=CascadeType.FOREGROUND,
+                )
+        except KubeRefused as exc:
+            if exc.code != 404:
+                raise
+
+    def delete_secret(self, name: str) -> None:
+        try:
+            with self._call() as client:
+                client.delete(Secret, name, namespace=self.namespace)
+        except KubeRefused as exc:
+            if exc.code != 404:
+                raise
+
+    def state(self, name: str) -> JobState | None:
+        try:
+            with self._call() as client:
+                job = client.get(Job, name, namespace=self.namespace)
+                pods = list(client.list(Pod, namespace=self.namespace, labels={"job-name": name}))
+        except KubeRefused as exc:
+            if exc.code == 404:
+                return None
+            raise
+        status = job.status
+        failure = ""
+        for cond in (status.conditions if status else None) or []:
+            if cond.type == "Failed" and cond.status == "True":
+                failure = f"{cond.reason or 'Failed'}: {cond.message or ''}".strip(": ")
+        return JobState(
+            name=name,
+            active=int(status.active or 0) if status else 0,
+            succeeded=int(status.succeeded or 0) if status else 0,
+            failed=int(status.failed or 0) if status else 0,
+            failure=failure,
+            pods=tuple(_pod_state(p) for p in pods),
+        )
+
+    def log_tail(self, pod: str, lines: int = 20) -> list[str]:
+        with contextlib.suppress(KubeRefused, KubeUnreachable), self._call() as client:
+            return [
+                line.rstrip("\n")
+                for line in client.log(pod, namespace=self.namespace, tail_lines=lines)
+            ]
+        return []
+
+    def nodes(self) -> list[str]:
+        with self._call() as client:
+            return [str(n.metadata.name) for n in client.list(Node) if n.metadata]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._client.close()

@@ -1,0 +1,184 @@
+"""The Kubernetes Job that runs one Shipyard job, as a plain manifest.
+
+Kept apart from the executor so that what a job's pod may do is readable (and tested) in one
+place. The pod is a build agent, not an application, and needs more than an application:
+
+- ``privileged``: buildah and podman create mounts and namespaces for image builds and test
+  containers. The namespace is therefore its own (``executor.kubernetes_namespace``), never
+  one of the environments, whose Pod Security stays ``restricted``.
+- ``hostNetwork``: the store, the registry, the API servers of the embedded platform listen
+  on the machine's loopback; the agent reaches them at the addresses the engine uses.
+- the platform's directories and the store's at their own paths (``hostPath``), so that the
+  tool configuration, the container storage (and its build cache) and the artifact folder
+  are the ones the engine's machine has; the job's repository read-only.
+- the store's location and keys come from a Secret (``envFrom``), never from the Job's spec,
+  which anybody who may list Jobs can read.
+
+``backoffLimit`` is ``attempts - 1``: a pod that dies (its node lost, killed, evicted) is
+replaced by the Job controller and the next pod takes the job over in the store.
+``terminationGracePeriodSeconds`` is the job's cancel timeout, so that a cancel (the Job
+deleted with its pods) leaves ``always()`` steps their time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shipyard.domain import pools
+from shipyard.flow.run.spec import JobSpec
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "shipyard"}
+ENGINE_LABEL = "shipyard.io/engine"
+JOB_LABEL = "shipyard.io/job"
+RUN_LABEL = "shipyard.io/run"
+WORK_DIR = "/shipyard/work"
+TTL_SECONDS = 600  # finished Jobs (and their pods' logs) stay this long for a look
+
+
+@dataclass(frozen=True, slots=True)
+class HostMount:
+    path: Path
+    read_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPod:
+    """What every job's pod of one executor shares."""
+
+    namespace: str
+    image: str
+    env_secret: str  # the Secret holding the store's location and keys
+    engine_id: str
+    mounts: tuple[HostMount, ...] = ()
+    heartbeat_seconds: float = 10.0
+    attempts: int = 3
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+
+def engine_label(engine_id: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", engine_id.lower())[:12] or "engine"
+
+
+def job_name(engine_id: str, job_id: int) -> str:
+    """``sy-<engine>-<id>``: unique per engine (several stores may share a namespace)."""
+    return f"sy-{engine_label(engine_id)}-{job_id}"
+
+
+def _volume_name(index: int) -> str:
+    return f"host-{index}"
+
+
+def _mounts(mounts: Sequence[HostMount]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    volumes: list[dict[str, Any]] = [{"name": "work", "emptyDir": {}}]
+    points: list[dict[str, Any]] = [{"name": "work", "mountPath": WORK_DIR}]
+    for index, mount in enumerate(mounts):
+        name = _volume_name(index)
+        volumes.append({"name": name, "hostPath": {"path": str(mount.path), "type": "Directory"}})
+        points.append({"name": name, "mountPath": str(mount.path), "readOnly": mount.read_only})
+    return volumes, points
+
+
+def job_manifest(
+    pod: AgentPod, job: JobSpec, extra_mounts: Sequence[HostMount] = ()
+) -> dict[str, Any]:
+    """The batch/v1 Job for ``job``; raises DemandError when its pool or demands cannot be
+    node labels."""
+    name = job_name(pod.engine_id, job.job_id)
+    labels = {
+        **MANAGED_BY,
+        ENGINE_LABEL: engine_label(pod.engine_id),
+        RUN_LABEL: str(job.run_id),
+        JOB_LABEL: str(job.job_id),
+    }
+    volumes, points = _mounts((*pod.mounts, *extra_mounts))
+    env: list[dict[str, Any]] = [
+        {"name": "SHIPYARD_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+        {"name": "SHIPYARD_POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        *({"name": k, "value": v} for k, v in sorted(pod.extra_env.items())),
+    ]
+    timeout = max(1, job.timeout_minutes or 360) * 60
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": pod.namespace, "labels": labels},
+        "spec": {
+            "backoffLimit": max(0, pod.attempts - 1),
+            "activeDeadlineSeconds": timeout + 300,
+            "ttlSecondsAfterFinished": TTL_SECONDS,
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "hostNetwork": True,
+                    "dnsPolicy": "ClusterFirstWithHostNet",
+                    "enableServiceLinks": False,
+                    "automountServiceAccountToken": False,
+                    "terminationGracePeriodSeconds": max(30, job.cancel_timeout_minutes * 60),
+                    "affinity": {
+                        "nodeAffinity": {
+                            "requiredDuringSchedulingIgnoredDuringExecution": {
+                                "nodeSelectorTerms": [
+                                    {
+                                        "matchExpressions": pools.node_requirements(
+                                            job.pool, job.demands
+                                        )
+                                    }
+                                ]
+                            }
+                        }
+                    },
+                    "containers": [
+                        {
+                            "name": "agent",
+                            "image": pod.image,
+                            "imagePullPolicy": "IfNotPresent",
+                            "args": [
+                                "--job-id",
+                                str(job.job_id),
+                                "--heartbeat-seconds",
+                                str(pod.heartbeat_seconds),
+                                "--work-root",
+                                WORK_DIR,
+                            ],
+                            "env": env,
+                            "envFrom": [{"secretRef": {"name": pod.env_secret}}],
+                            "workingDir": WORK_DIR,
+                            "securityContext": {"privileged": True},
+                            "volumeMounts": points,
+                        }
+                    ],
+                    "volumes": volumes,
+                },
+            },
+        },
+    }
+
+
+def env_secret(name: str, namespace: str, values: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(MANAGED_BY)},
+        "type": "Opaque",
+        "stringData": dict(values),
+    }
+
+
+def namespace(name: str) -> dict[str, Any]:
+    """The agents' namespace: privileged Pod Security, said explicitly."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "labels": {
+                **MANAGED_BY,
+                "pod-security.kubernetes.io/enforce": "privileged",
+                "pod-security.kubernetes.io/warn": "privileged",
+            },
+        },
+    }

@@ -1,0 +1,168 @@
+"""Wiring of the Kubernetes executor on the embedded platform: image, namespace, Secret, mounts.
+
+:func:`connect` is what a service calls when ``executor.kind = "kubernetes"``. It makes sure
+the agent image of this very installation is in the registry (built in seconds on top of
+``base/agent`` when the code changed, see :mod:`shipyard.platform.agent`), that the agents'
+namespace exists, and writes one Secret per engine with the store's location and keys,
+removed again when the service stops. The pods get the platform's and the store's
+directories at their own paths, because the tool configuration, the container storage and
+the artifact folder are the engine machine's (the real node is that machine).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from shipyard.adapters.kube_jobs import KubeJobs
+from shipyard.domain import registry_access
+from shipyard.domain.diagnostics import ShipyardError
+from shipyard.executor.kube_manifest import (
+    AgentPod,
+    HostMount,
+    engine_label,
+    env_secret,
+    namespace,
+)
+from shipyard.executor.kubernetes import KubernetesExecutor
+from shipyard.executor.temporal import JobBook
+from shipyard.platform.agent import AgentImage
+from shipyard.platform.context import Platform
+from shipyard.platform.settings import ExecutorSettings
+from shipyard.store import StoreConfig
+
+TRUST_DIRS = (Path("/etc/ssl/certs"),)
+
+
+def sqlite_file(url: str) -> Path | None:
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix):
+            return Path(url[len(prefix) :].split("?", 1)[0])
+    return None
+
+
+def _within(path: Path, others: Sequence[Path]) -> bool:
+    return any(path != o and path.is_relative_to(o) for o in others)
+
+
+def _named_in_env(env: dict[str, str]) -> list[Path]:
+    """Directories that ``SHIPYARD_*`` settings name (an advisories folder, a scan policy)."""
+    found: list[Path] = []
+    for key, value in env.items():
+        path = Path(value)
+        if not key.startswith("SHIPYARD_") or not path.is_absolute():
+            continue
+        if path.is_dir():
+            found.append(path)
+        elif path.is_file():
+            found.append(path.parent)
+    return found
+
+
+def host_mounts(
+    platform: Platform, config: StoreConfig, env: dict[str, str]
+) -> tuple[HostMount, ...]:
+    """The directories a job's pod needs at the engine machine's paths, outermost only."""
+    paths = platform.paths
+    writable = [paths.cache, paths.data, paths.state, config.artifacts, config.key_file.parent]
+    database = sqlite_file(config.url)
+    if database is not None:
+        writable.append(database.parent)
+    for directory in writable:
+        directory.mkdir(parents=True, exist_ok=True)
+    readable = [paths.config_home] if paths.config_home.is_dir() else []
+    # The machine's trust store: what its builds trust (a private CA of a mirror), the
+    # pod's builds trust too.
+    readable += [d for d in TRUST_DIRS if d.is_dir()]
+    readable += _named_in_env(env)
+    if platform.settings.source is not None:
+        readable.append(platform.settings.source.parent)
+    kept = sorted(set(writable))
+    mounts = [HostMount(p) for p in kept if not _within(p, kept)]
+    readable = [p for p in set(readable) if not _within(p, kept) and p not in kept]
+    mounts += [HostMount(p, read_only=True) for p in sorted(readable) if not _within(p, readable)]
+    return tuple(mounts)
+
+
+def repo_mounts(repo: str) -> Sequence[HostMount]:
+    """The job's repository, read-only, when it is a directory of this machine."""
+    path = Path(repo)
+    return (HostMount(path, read_only=True),) if path.is_absolute() and path.is_dir() else ()
+
+
+def pod_env(platform: Platform, config: StoreConfig) -> dict[str, str]:
+    """What the agent's environment must hold to see this store and this platform."""
+    paths = platform.paths
+    env = {k: v for k, v in os.environ.items() if k.startswith("SHIPYARD_")}
+    env.pop("SHIPYARD_EXECUTOR_KIND", None)  # the agent runs its job itself
+    env |= config.child_env()
+    env |= {
+        "HOME": str(Path.home()),
+        "XDG_CACHE_HOME": str(paths.cache.parent),
+        "XDG_DATA_HOME": str(paths.data.parent.parent),
+        "XDG_STATE_HOME": str(paths.state.parent.parent),
+        "XDG_CONFIG_HOME": str(paths.config_home.parent),
+    }
+    if platform.settings.source is not None:
+        env["SHIPYARD_CONFIG"] = str(platform.settings.source)
+    return env
+
+
+class _EnvSecret:
+    """The engine's Secret: written at start, deleted at close."""
+
+    def __init__(self, cluster: KubeJobs, name: str, values: dict[str, str]) -> None:
+        self.cluster = cluster
+        self.name = name
+        self.values = values
+
+    def start(self) -> None:
+        self.cluster.apply(env_secret(self.name, self.cluster.namespace, self.values))
+
+    def close(self) -> None:
+        self.cluster.delete_secret(self.name)
+
+
+def connect(
+    engine_id: str,
+    config: StoreConfig,
+    book: JobBook,
+    chosen: ExecutorSettings,
+    say: Callable[[str], None] = lambda _line: None,
+) -> KubernetesExecutor:
+    """A Kubernetes executor for this store; raises ShipyardError naming what is missing."""
+    platform = Platform.load()
+    image = AgentImage(
+        platform.paths,
+        platform.target_as(registry_access.PLATFORM),
+        platform.tool_env_as(registry_access.PLATFORM),
+        platform.adapters,
+    ).ensure(say)
+    cluster = KubeJobs(
+        platform.paths.admin_kubeconfig, chosen.kubernetes_context, chosen.kubernetes_namespace
+    )
+    try:
+        cluster.apply(namespace(chosen.kubernetes_namespace))
+    except ShipyardError:
+        cluster.close()
+        raise
+    secret = f"shipyard-agent-{engine_label(engine_id)}"
+    env = pod_env(platform, config)
+    pod = AgentPod(
+        namespace=chosen.kubernetes_namespace,
+        image=image,
+        env_secret=secret,
+        engine_id=engine_id,
+        mounts=host_mounts(platform, config, env),
+        heartbeat_seconds=float(chosen.heartbeat_seconds),
+        attempts=chosen.attempts,
+    )
+    return KubernetesExecutor(
+        pod,
+        cluster,
+        book,
+        wait_for_worker_seconds=chosen.wait_for_worker_seconds,
+        repo_mounts=repo_mounts,
+        resources=_EnvSecret(cluster, secret, env),
+    )

@@ -1,0 +1,235 @@
+"""The Kubernetes Jobs executor: each job a Kubernetes Job whose pod runs Shipyard's agent.
+
+Dispatching creates Job ``sy-<engine>-<id>`` (:mod:`shipyard.executor.kube_manifest`) in the
+agents' namespace; the scheduler puts its pod on a node whose labels satisfy the job's pool
+and demands (:func:`shipyard.domain.pools.node_requirements`), and the pod's agent claims
+the job in the store and runs it. Results, logs, tests and artifacts travel through the
+store as they do for every executor, so the engine cannot tell them apart.
+
+A monitor thread watches what the store cannot see:
+
+- a pod that no node can take (the scheduler's ``Unschedulable``): said in the job's log at
+  once, with the ``kubectl label`` that would fix it, and the job fails after
+  ``wait_for_worker_seconds``;
+- a pod that cannot start (``ErrImagePull``, ``CreateContainerConfigError``...) or a Job
+  that gave up (every attempt failed, its deadline passed) while the store still waits:
+  the job fails with Kubernetes' reason and the last lines of the pod's log;
+- a job that left the queue (finished, or canceled before a pod claimed it): forgotten, and
+  its Job deleted when nothing ran.
+
+Cancel deletes the Job with foreground propagation: its pod gets SIGTERM, which the agent
+takes as the cancel (the store's cancel flag says the same), and ``always()`` steps run in
+the grace period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from shipyard.adapters.kube_jobs import JobState
+from shipyard.domain import pools
+from shipyard.domain.diagnostics import ShipyardError
+from shipyard.executor.kube_manifest import AgentPod, HostMount, job_manifest, job_name
+from shipyard.executor.temporal import JobBook, OwnWorkers
+from shipyard.flow.run.records import Report
+from shipyard.flow.run.spec import JobSpec
+
+MONITOR_SECONDS = 1.0
+START_FAILURES = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainer")
+START_GRACE_SECONDS = 60.0  # an image pull that fails this long is not coming back
+
+
+class JobCluster(Protocol):
+    """What the executor needs of the cluster (the adapter, or a fake in unit tests)."""
+
+    def create(self, manifest: dict[str, Any]) -> None: ...
+
+    def delete(self, name: str, grace_seconds: int | None = None) -> None: ...
+
+    def state(self, name: str) -> JobState | None: ...
+
+    def log_tail(self, pod: str, lines: int = 20) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class _Tracked:
+    spec: JobSpec
+    name: str
+    since: float
+    claimed: bool = False
+    canceling: bool = False
+    said_unschedulable: bool = False
+    start_trouble_since: float | None = None
+
+
+class KubernetesExecutor:
+    def __init__(
+        self,
+        pod: AgentPod,
+        cluster: JobCluster,
+        book: JobBook,
+        *,
+        wait_for_worker_seconds: float = 300.0,
+        repo_mounts: Callable[[str], Sequence[HostMount]] = lambda _repo: (),
+        clock: Callable[[], float] = time.time,
+        resources: OwnWorkers | None = None,
+    ) -> None:
+        self.pod = pod
+        self.cluster = cluster
+        self.book = book
+        self.wait = wait_for_worker_seconds
+        self.repo_mounts = repo_mounts
+        self.clock = clock
+        self.resources = resources  # the env Secret's owner: made at start, removed at close
+        self._tracked: dict[int, _Tracked] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake: Callable[[], None] = lambda: None
+        self._monitor: threading.Thread | None = None
+
+    def start(self, wake: Callable[[], None]) -> None:
+        self._wake = wake
+        if self.resources is not None:
+            self.resources.start()
+        self._monitor = threading.Thread(target=self._watch, name="kube-monitor", daemon=True)
+        self._monitor.start()
+
+    def dispatch(self, job: JobSpec) -> None:
+        name = job_name(self.pod.engine_id, job.job_id)
+        try:
+            manifest = job_manifest(self.pod, job, self.repo_mounts(job.repo))
+            self.cluster.create(manifest)
+        except pools.DemandError as err:
+            self._fail(job, f"the job cannot be sent to Kubernetes: {err}")
+            return
+        except ShipyardError as err:
+            self._fail(job, f"the job could not be created as Kubernetes Job {name}: {err.message}")
+            return
+        with self._lock:
+            self._tracked[job.job_id] = _Tracked(job, name, self.clock())
+
+    def cancel(self, job_id: int) -> None:
+        with self._lock:
+            tracked = self._tracked.get(job_id)
+        if tracked is not None:
+            tracked.canceling = True  # its Job vanishing is then expected
+            with contextlib.suppress(ShipyardError):
+                self.cluster.delete(tracked.name)
+
+    def reap(self, jobs: Sequence[Any]) -> None:
+        """Nothing to kill from here: a lost engine's pods end with their Jobs' deadline."""
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._monitor is not None:
+            self._monitor.join(5)
+        if self.resources is not None:
+            with contextlib.suppress(Exception):
+                self.resources.close()
+        self.cluster.close()
+
+    # -- the monitor ------------------------------------------------------------------
+    def _watch(self) -> None:
+        while not self._stop.wait(MONITOR_SECONDS):
+            with contextlib.suppress(Exception):  # a monitor must outlive a bad moment
+                self.check()
+
+    def check(self) -> None:
+        with self._lock:
+            tracked = list(self._tracked.values())
+        queued: dict[int, bool] = {}
+        for run_id in {t.spec.run_id for t in tracked}:
+            for q in self.book.queued_jobs(run_id):
+                queued[q.job_id] = q.claimed_by is not None
+        for entry in tracked:
+            job_id = entry.spec.job_id
+            if job_id not in queued:  # finished, or canceled before anybody claimed it
+                self._forget(job_id)
+                if not entry.claimed:
+                    with contextlib.suppress(ShipyardError):
+                        self.cluster.delete(entry.name)
+                continue
+            entry.claimed = entry.claimed or queued[job_id]
+            try:
+                state = self.cluster.state(entry.name)
+            except ShipyardError:
+                continue  # the API server is away: that says nothing about the job
+            self._look(entry, state)
+
+    def _look(self, entry: _Tracked, state: JobState | None) -> None:
+        spec = entry.spec
+        if state is None:
+            if entry.canceling:
+                return  # deleted by the cancel: the store says when the job is over
+            self._give_up(entry, f"its Kubernetes Job {entry.name} was deleted before it ended")
+            return
+        if state.failure:
+            self._give_up(entry, f"Kubernetes gave up on Job {entry.name}: {state.failure}")
+            return
+        pending = [p for p in state.pods if p.phase == "Pending"]
+        if entry.claimed or not pending:
+            return
+        pod = pending[-1]
+        if pod.unschedulable:
+            if not entry.said_unschedulable:
+                entry.said_unschedulable = True
+                self._log(
+                    spec,
+                    f"Waiting for a node of {pools.describe(spec.pool, spec.demands)}: "
+                    f"{pod.unschedulable} (up to {self.wait:.0f} s; "
+                    f"`{pools.label_command(spec.pool, spec.demands)}` lets a node take it).",
+                )
+            if self.clock() - entry.since >= self.wait:
+                self._give_up(
+                    entry,
+                    f"no node can take this job: no node of "
+                    f"{pools.describe(spec.pool, spec.demands)} in {self.wait:.0f} s "
+                    f"({pod.unschedulable}); label one with "
+                    f"`{pools.label_command(spec.pool, spec.demands)}`",
+                )
+            return
+        if pod.waiting.startswith(START_FAILURES):
+            now = self.clock()
+            if entry.start_trouble_since is None:
+                entry.start_trouble_since = now
+                self._log(spec, f"##[warning]The job's pod {pod.name} cannot start: {pod.waiting}")
+            elif now - entry.start_trouble_since >= START_GRACE_SECONDS:
+                self._give_up(entry, f"its pod {pod.name} could not start: {pod.waiting}")
+        else:
+            entry.start_trouble_since = None
+
+    def _give_up(self, entry: _Tracked, why: str) -> None:
+        """Fail a job the store still waits for, with the reason and the pod's last lines."""
+        self._forget(entry.spec.job_id)
+        tail: list[str] = []
+        with contextlib.suppress(ShipyardError):
+            state = self.cluster.state(entry.name)
+            if state is not None and state.pods:
+                tail = self.cluster.log_tail(state.pods[-1].name)
+        with contextlib.suppress(ShipyardError):
+            self.cluster.delete(entry.name)
+        for line in tail:
+            self._log(entry.spec, f"[pod] {line}")
+        self._fail(entry.spec, why)
+
+    def _forget(self, job_id: int) -> None:
+        with self._lock:
+            self._tracked.pop(job_id, None)
+
+    def _log(self, job: JobSpec, text: str) -> None:
+        with contextlib.suppress(Exception):
+            self.book.append_logs(job.run_id, job.job_id, None, [(self.clock(), text)])
+
+    def _fail(self, job: JobSpec, message: str) -> None:
+        self._log(job, "##[error]" + message)
+        self.book.report(
+            Report("job_finished", job.run_id, job.job_id, {"status": "failed", "message": message})
+        )
+        self._wake()

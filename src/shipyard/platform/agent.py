@@ -1,0 +1,267 @@
+"""The agent image of the Kubernetes executor: this very Shipyard, in an image of its own.
+
+A job run by the Kubernetes executor is a pod, so what runs the job's steps must be in an
+image: the ``base/agent`` base (Debian with bash, git and the container tools, built by
+:mod:`shipyard.platform.images`) plus two layers made here from the installation that starts
+the executor, so that the pod runs exactly the code and libraries of the engine that sent it:
+
+1. the runtime libraries: every distribution that ``shipyard`` needs, found through the
+   installed metadata (requirements, their extras, recursively), copied as installed;
+2. the ``shipyard`` package itself.
+
+Nothing is downloaded: the layers are copies of what this interpreter imports (the base's
+Debian Python is the same minor version, so compiled wheels fit). The tag is a digest of
+both (``node/agent:<digest>``): a change to the code or a dependency is a new image, and an
+image already in the registry is not built again, which makes :meth:`AgentImage.ensure` a
+cheap check on every service start.
+"""
+
+from __future__ import annotations
+
+import compileall
+import hashlib
+import importlib.metadata as md
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import shipyard
+from shipyard.adapters.process import CommandFailed
+from shipyard.platform.catalog import tool
+from shipyard.platform.deps import Adapters
+from shipyard.platform.errors import PlatformError
+from shipyard.platform.images import base_image
+from shipyard.platform.install import binary
+from shipyard.platform.paths import PlatformPaths
+from shipyard.platform.toolenv import RegistryTarget
+
+REPOSITORY = "node/agent"
+LIB = "/opt/shipyard/lib"
+ENTRY = ("python3", "-m", "shipyard.executor.kube_agent")
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[([^\]]*)\])?")
+_EXTRA = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runtime_closure(root: str = "shipyard") -> list[md.Distribution]:
+    """The installed distributions ``root`` needs at run time (not itself), by name.
+
+    A requirement behind ``extra == "x"`` counts only when its parent asked for extra ``x``;
+    any other marker counts when the distribution is installed (it was, for this platform).
+    """
+    seen: dict[str, md.Distribution] = {}
+    todo: list[tuple[str, frozenset[str]]] = [(root, frozenset())]
+    while todo:
+        name, extras = todo.pop()
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            continue  # a requirement for another platform
+        key = _canonical(dist.metadata["Name"])
+        if key in seen and not extras:
+            continue
+        if key != _canonical(root):
+            seen[key] = dist
+        for text in dist.requires or []:
+            requirement, _, marker = text.partition(";")
+            wanted = _EXTRA.findall(marker)
+            if wanted and not set(wanted) & extras:
+                continue
+            match = _NAME.match(requirement)
+            if match is None:
+                continue
+            sub = frozenset(e.strip() for e in (match.group(3) or "").split(",") if e.strip())
+            if _canonical(match.group(1)) not in seen or sub:
+                todo.append((match.group(1), sub))
+    return sorted(seen.values(), key=lambda d: _canonical(d.metadata["Name"]))
+
+
+def _top_entries(dist: md.Distribution) -> set[str]:
+    """What a distribution put into site-packages: top-level packages, modules, .dist-info."""
+    tops: set[str] = set()
+    for file in dist.files or []:
+        first = file.parts[0]
+        if first in ("..", "__pycache__") or first.endswith(".pth"):
+            continue
+        tops.add(first)
+    return tops
+
+
+def _package_files(package: Path) -> Iterator[Path]:
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            yield path
+
+
+@dataclass(frozen=True, slots=True)
+class AgentContent:
+    """What goes into the two layers, and the digests that name them."""
+
+    libraries: tuple[md.Distribution, ...]
+    package: Path  # the shipyard package directory
+
+    @classmethod
+    def of_this_installation(cls) -> AgentContent:
+        return cls(tuple(runtime_closure()), Path(shipyard.__file__).parent)
+
+    def libraries_digest(self) -> str:
+        h = hashlib.sha256(f"python{sys.version_info.major}.{sys.version_info.minor}".encode())
+        for dist in self.libraries:
+            h.update(f"{dist.metadata['Name']}=={dist.version}\n".encode())
+        return h.hexdigest()[:16]
+
+    def tag(self) -> str:
+        h = hashlib.sha256(self.libraries_digest().encode())
+        for path in _package_files(self.package):
+            h.update(str(path.relative_to(self.package)).encode() + b"\0")
+            h.update(path.read_bytes())
+        return h.hexdigest()[:16]
+
+    def stage_libraries(self, into: Path) -> None:
+        for dist in self.libraries:
+            site = Path(str(dist.locate_file("")))
+            for top in _top_entries(dist):
+                source = site / top
+                if source.is_dir():
+                    shutil.copytree(source, into / top, dirs_exist_ok=True, symlinks=True)
+                elif source.is_file():
+                    shutil.copy2(source, into / top)
+
+    def stage_package(self, into: Path) -> None:
+        shutil.copytree(
+            self.package, into / "shipyard", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        # Compiled here, once, rather than by every pod at its first import.
+        compileall.compile_dir(into / "shipyard", quiet=1)
+
+
+class AgentImage:
+    """Builds and pushes ``node/agent:<tag>`` when the registry does not have it yet."""
+
+    def __init__(
+        self,
+        paths: PlatformPaths,
+        target: RegistryTarget,
+        env: dict[str, str],
+        adapters: Adapters,
+        content: AgentContent | None = None,
+    ) -> None:
+        self.paths = paths
+        self.target = target
+        self.env = env
+        self.adapters = adapters
+        self.content = content or AgentContent.of_this_installation()
+
+    def reference(self) -> str:
+        return f"{self.target.address}/{REPOSITORY}:{self.content.tag()}"
+
+    def exists(self) -> bool:
+        t = self.target
+        client = self.adapters.registry(t.address, t.secure, t.username, t.password.reveal())
+        return client.has_manifest(REPOSITORY, self.content.tag())
+
+    def ensure(self, say: Callable[[str], None] = lambda _line: None) -> str:
+        """The image reference, built and pushed first when missing."""
+        ref = self.reference()
+        if self.exists():
+            return ref
+        base = base_image("agent")
+        t = self.target
+        client = self.adapters.registry(t.address, t.secure, t.username, t.password.reveal())
+        if not client.has_manifest(base.repository, base.tag):
+            raise PlatformError(
+                "agent image",
+                f"the base image {base.repository}:{base.tag} is not in the registry",
+                hint='`shipyard platform up` builds it when executor.kind = "kubernetes"',
+                retry="shipyard platform up",
+            )
+        say(f"building the agent image {ref}")
+        libraries = self._libraries(base.reference(t.address))
+        self._final(libraries, ref)
+        return ref
+
+    # -- buildah ------------------------------------------------------------------------
+    def _buildah(self, what: str, *args: str, check: bool = True) -> str:
+        argv = [str(binary(self.paths, tool("buildah"))), *args]
+        try:
+            done = self.adapters.run(argv, extra_env=self.env, timeout=1800, check=check)
+        except CommandFailed as exc:
+            raise PlatformError(
+                "agent image", f"{what} failed: {exc.message}", retry="shipyard platform up"
+            ) from None
+        return done.stdout.strip()
+
+    def _has_local(self, name: str) -> bool:
+        done = self.adapters.run(
+            [str(binary(self.paths, tool("buildah"))), "inspect", "--type", "image", name],
+            extra_env=self.env,
+            check=False,
+        )
+        return done.returncode == 0
+
+    def _libraries(self, base_ref: str) -> str:
+        """The base plus the libraries layer, kept in local storage by its digest."""
+        name = f"localhost/shipyard-agent-libraries:{self.content.libraries_digest()}"
+        if self._has_local(name):
+            return name
+        pull = ["--tls-verify=false"] if not self.target.secure else []
+        ctr = self._buildah("buildah from the agent base", "from", *pull, base_ref)
+        try:
+            with tempfile.TemporaryDirectory(prefix="agent-lib-", dir=self.paths.state) as tmp:
+                stage = Path(tmp) / "lib"
+                stage.mkdir()
+                self.content.stage_libraries(stage)
+                self._buildah("copying the libraries", "copy", ctr, f"{stage}/", LIB)
+            self._buildah("committing the libraries layer", "commit", "--rm", ctr, name)
+        except PlatformError:
+            self.adapters.run(
+                [str(binary(self.paths, tool("buildah"))), "rm", ctr],
+                extra_env=self.env,
+                check=False,
+            )
+            raise
+        return name
+
+    def _final(self, libraries: str, ref: str) -> None:
+        ctr = self._buildah("buildah from the libraries layer", "from", libraries)
+        try:
+            with tempfile.TemporaryDirectory(prefix="agent-pkg-", dir=self.paths.state) as tmp:
+                stage = Path(tmp)
+                self.content.stage_package(stage)
+                self._buildah(
+                    "copying shipyard", "copy", ctr, f"{stage}/shipyard", f"{LIB}/shipyard"
+                )
+            self._buildah(
+                "configuring the agent image",
+                "config",
+                "--env",
+                f"PYTHONPATH={LIB}",
+                "--env",
+                "PYTHONUNBUFFERED=1",
+                "--env",
+                "LANG=C.UTF-8",
+                "--entrypoint",
+                "[" + ", ".join(f'"{part}"' for part in ENTRY) + "]",
+                "--cmd",
+                "",
+                "--label",
+                f"org.opencontainers.image.description=Shipyard build agent {self.content.tag()}",
+                ctr,
+            )
+            self._buildah("committing the agent image", "commit", "--rm", ctr, ref)
+        except PlatformError:
+            self.adapters.run(
+                [str(binary(self.paths, tool("buildah"))), "rm", ctr],
+                extra_env=self.env,
+                check=False,
+            )
+            raise
+        push = ["push"] + (["--tls-verify=false"] if not self.target.secure else [])
+        self._buildah(f"pushing {ref}", *push, ref)
