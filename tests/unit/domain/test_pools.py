@@ -39,3 +39,29 @@ def test_queue_names_do_not_depend_on_the_order_demands_were_written() -> None:
 def test_too_many_capabilities_are_refused() -> None:
     with pytest.raises(pools.DemandError, match="at most 6"):
         pools.queues_for(["p"], [f"c{i}" for i in range(7)])
+
+
+def test_node_requirements_match_what_the_task_queues_match() -> None:
+    assert pools.node_requirements("linux", ("docker", "Agent.OS=Linux")) == [
+        {"key": "shipyard.io/pool", "operator": "In", "values": ["linux"]},
+        {"key": "capability.shipyard.io/Agent.OS", "operator": "In", "values": ["Linux"]},
+        {"key": "capability.shipyard.io/docker", "operator": "Exists"},
+    ]
+
+
+def test_node_labels_of_a_pool_and_its_capabilities() -> None:
+    assert pools.node_labels("local", ("docker", "Agent.OS=Linux")) == {
+        "shipyard.io/pool": "local",
+        "capability.shipyard.io/docker": "true",
+        "capability.shipyard.io/Agent.OS": "Linux",
+    }
+    assert pools.label_command("gpu", ("cuda",)) == (
+        "kubectl label node NODE shipyard.io/pool=gpu capability.shipyard.io/cuda=true"
+    )
+
+
+def test_values_that_cannot_be_labels_are_refused_saying_what_is_expected() -> None:
+    with pytest.raises(pools.DemandError, match="cannot be a Kubernetes label value"):
+        pools.node_requirements("linux pool", ())
+    with pytest.raises(pools.DemandError, match="at most 63"):
+        pools.node_requirements("linux", ("x" * 64,))

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from shipyard.adapters.temporal import JobTicket
-from shipyard.ports import Attempt
 from shipyard.executor.remote_job import GONE, RAN, RemoteJobs
 from shipyard.flow.run.records import QueuedJob
 from shipyard.flow.run.spec import JobSpec
+from shipyard.ports import Attempt
 from tests.unit.executor.test_temporal_executor import _spec
 
 

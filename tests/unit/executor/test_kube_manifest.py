@@ -1,0 +1,63 @@
+"""What a job's pod may do and see, read from its manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shipyard.executor.kube_manifest import AgentPod, HostMount, job_manifest, job_name
+from tests.unit.executor.test_temporal_executor import _spec
+
+POD = AgentPod(
+    namespace="agents",
+    image="127.0.0.1:5000/node/agent:abc",
+    env_secret="shipyard-agent-e1",
+    engine_id="E1-abc_def-0123456789",
+    mounts=(HostMount(Path("/state")), HostMount(Path("/etc/ssl/certs"), read_only=True)),
+    attempts=3,
+)
+
+
+def test_names_are_dns_labels_unique_per_engine() -> None:
+    assert job_name("E1-abc_def-0123456789", 7) == "sy-e1abcdef0123-7"
+    assert job_name("other", 7) != job_name("E1-abc_def-0123456789", 7)
+
+
+def test_the_pod_goes_to_a_node_of_its_pool_with_its_demands() -> None:
+    spec = job_manifest(POD, _spec(pool="linux", demands=("docker", "Agent.OS=Linux")))["spec"]
+    terms = spec["template"]["spec"]["affinity"]["nodeAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]["nodeSelectorTerms"]
+    assert terms == [
+        {
+            "matchExpressions": [
+                {"key": "shipyard.io/pool", "operator": "In", "values": ["linux"]},
+                {"key": "capability.shipyard.io/Agent.OS", "operator": "In", "values": ["Linux"]},
+                {"key": "capability.shipyard.io/docker", "operator": "Exists"},
+            ]
+        }
+    ]
+
+
+def test_secrets_come_from_the_secret_never_the_jobs_spec() -> None:
+    container = job_manifest(POD, _spec())["spec"]["template"]["spec"]["containers"][0]
+    assert container["envFrom"] == [{"secretRef": {"name": "shipyard-agent-e1"}}]
+    assert all("value" not in e or "KEY" not in e["name"] for e in container["env"])
+    assert container["args"][:2] == ["--job-id", "7"]
+
+
+def test_retries_deadline_and_grace_follow_the_job() -> None:
+    job = job_manifest(POD, _spec())["spec"]
+    assert job["backoffLimit"] == 2  # attempts - 1: a lost pod is replaced twice
+    assert job["activeDeadlineSeconds"] == 60 * 60 + 300
+    assert job["template"]["spec"]["terminationGracePeriodSeconds"] == 5 * 60
+    assert job["template"]["spec"]["restartPolicy"] == "Never"
+    assert job["template"]["spec"]["automountServiceAccountToken"] is False
+
+
+def test_host_directories_keep_their_paths_and_the_repository_is_read_only() -> None:
+    manifest = job_manifest(POD, _spec(), (HostMount(Path("/repos/app"), read_only=True),))
+    pod = manifest["spec"]["template"]["spec"]
+    points = {m["mountPath"]: m["readOnly"] for m in pod["containers"][0]["volumeMounts"][1:]}
+    assert points == {"/state": False, "/etc/ssl/certs": True, "/repos/app": True}
+    paths = [v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v]
+    assert paths == ["/state", "/etc/ssl/certs", "/repos/app"]
