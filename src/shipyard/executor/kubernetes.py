@@ -154,7 +154,7 @@ class KubernetesExecutor:
                 self._forget(job_id)
                 if not entry.claimed:
                     with contextlib.suppress(ShipyardError):
-                        self.cluster.delete(entry.name)
+                        self._delete_if_never_ran(entry.name)
                 continue
             entry.claimed = entry.claimed or queued[job_id]
             try:
@@ -162,6 +162,12 @@ class KubernetesExecutor:
             except ShipyardError:
                 continue  # the API server is away: that says nothing about the job
             self._look(entry, state)
+
+    def _delete_if_never_ran(self, name: str) -> None:
+        """A pod that ran keeps its Job (and its log) until the TTL; one that never did goes."""
+        state = self.cluster.state(name)
+        if state is not None and all(p.phase == "Pending" for p in state.pods):
+            self.cluster.delete(name)
 
     def _look(self, entry: _Tracked, state: JobState | None) -> None:
         spec = entry.spec

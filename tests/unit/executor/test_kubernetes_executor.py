@@ -147,8 +147,19 @@ def test_a_job_canceled_before_any_pod_claimed_it_has_its_job_deleted() -> None:
     cluster, book, clock = FakeCluster(), Book(), Clock()
     ex = _executor(cluster, book, clock)
     ex.dispatch(_spec())
+    cluster.states["sy-e1-7"] = _pending(UNSCHEDULABLE)
     ex.check()  # not queued (any more): the engine canceled it
     assert cluster.deleted == ["sy-e1-7"] and not book.reports
+
+
+def test_a_job_that_ran_between_two_looks_keeps_its_job_for_its_log() -> None:
+    cluster, book, clock = FakeCluster(), Book(), Clock()
+    ex = _executor(cluster, book, clock)
+    ex.dispatch(_spec())
+    done = PodState("sy-e1-7-abcde", "Succeeded", "node")
+    cluster.states["sy-e1-7"] = JobState("sy-e1-7", 0, 1, 0, pods=(done,))
+    ex.check()  # claimed and finished before the monitor ever saw it queued
+    assert cluster.deleted == [] and not book.reports
 
 
 def test_cancel_deletes_the_job_and_its_vanishing_is_not_a_failure() -> None:

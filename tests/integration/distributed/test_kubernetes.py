@@ -1,0 +1,187 @@
+"""The Kubernetes Jobs executor on the devtest cluster's real node (kubelet + containerd).
+
+Every job here is a real Kubernetes Job whose pod runs the ``node/agent`` image built from
+this checkout; the engine runs in the test process. The store is a SQLite file of the
+test's own, which the pods reach through a hostPath at the same path.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from shipyard.adapters.kube_jobs import KubeJobs
+from shipyard.domain import registry_access
+from shipyard.executor.kube_manifest import job_name
+from shipyard.executor.service import LocalService
+from shipyard.platform import Platform
+from shipyard.platform.images import ImageBuilder
+from shipyard.platform.settings import ExecutorSettings
+from tests.integration.distributed.conftest import settle
+from tests.integration.run.conftest import processes_matching, wait_for
+from tests.integration.run.test_crash_and_cancel import _request
+
+pytestmark = [pytest.mark.integration, pytest.mark.platform]
+
+REGISTRY = "pipelines:\n  app: azure-pipelines.yml\n"
+NAMESPACE = "shipyard-agents"
+
+
+def ensure_agent_base(platform: Platform) -> None:
+    """``base/agent`` (``platform up`` builds it when executor.kind asks for Kubernetes)."""
+    ImageBuilder(
+        platform.paths,
+        platform.target_as(registry_access.PLATFORM),
+        platform.tool_env_as(registry_access.PLATFORM),
+        platform.adapters,
+        platform.progress,
+        platform.settings.debian_mirror,
+    ).ensure(("agent",))
+
+
+@pytest.fixture
+def store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A store of the test's own; the platform's directories stay the machine's."""
+    root = tmp_path / "store"
+    root.mkdir()
+    monkeypatch.setenv("SHIPYARD_DATABASE_URL", f"sqlite:///{root / 'runs.db'}")
+    monkeypatch.setenv("SHIPYARD_ARTIFACTS_DIR", str(root / "artifacts"))
+    monkeypatch.setenv("SHIPYARD_SECRET_KEY_FILE", str(root / "secret.key"))
+    for key in ("SHIPYARD_SECRET_KEY", "SHIPYARD_WORK_DIR", "SHIPYARD_EXECUTOR_KIND"):
+        monkeypatch.delenv(key, raising=False)
+    return root
+
+
+@pytest.fixture
+def kube_service(shipyard_platform: Platform, store_env: Path) -> Iterator[LocalService]:
+    ensure_agent_base(shipyard_platform)
+    settings = ExecutorSettings(
+        kind="kubernetes", wait_for_worker_seconds=6, attempts=2, heartbeat_seconds=2
+    )
+    svc = LocalService.start(executor_settings=settings)
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+@pytest.fixture
+def repo_of(tmp_path: Path) -> Callable[[str], Path]:
+    def make(pipeline: str) -> Path:
+        repo = tmp_path / "repo"
+        repo.mkdir()
+        (repo / "shipyard.yml").write_text(REGISTRY)
+        (repo / "azure-pipelines.yml").write_text(pipeline)
+        env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1"}
+        who = ["-c", "user.name=Shipyard Test", "-c", "user.email=test@shipyard.invalid"]
+        for args in (["init", "-q", "-b", "main"], ["add", "-A"], [*who, "commit", "-qm", "i"]):
+            subprocess.run(["git", *args], cwd=repo, check=True, env=env, capture_output=True)
+        return repo
+
+    return make
+
+
+def _submit(svc: LocalService, repo: Path) -> int:
+    run_id = svc.engine.submit(_request(repo)).result(60)
+    assert run_id is not None
+    return run_id
+
+
+def _jobs(svc: LocalService, run_id: int) -> dict[str, tuple[str, str, str]]:
+    run = svc.store.get_run(run_id)
+    assert run is not None
+    return {j.name: (str(j.status), j.worker, j.message) for s in run.stages for j in s.jobs}
+
+
+def _log(svc: LocalService, run_id: int) -> str:
+    return "\n".join(line.text for line in svc.store.logs(run_id))
+
+
+def _cluster(platform: Platform) -> KubeJobs:
+    return KubeJobs(platform.paths.admin_kubeconfig, "admin@devtest", NAMESPACE)
+
+
+BY_POOL = """
+jobs:
+- job: Here
+  steps:
+  - script: echo "in a pod"
+- job: Gpu
+  pool:
+    name: gpu
+    demands: cuda
+  steps:
+  - script: echo never
+"""
+
+
+def test_a_job_runs_in_a_pod_on_the_node_of_its_pool_and_one_no_node_serves_fails(
+    repo_of: Callable[[str], Path], kube_service: LocalService, shipyard_platform: Platform
+) -> None:
+    run_id = _submit(kube_service, repo_of(BY_POOL))
+    settle(kube_service, run_id, timeout=180)
+    jobs = _jobs(kube_service, run_id)
+    status, worker, _ = jobs["Here"]
+    assert status == "succeeded", jobs
+    assert "in a pod" in _log(kube_service, run_id)
+    cluster = _cluster(shipyard_platform)
+    try:
+        state = cluster.state(worker.rsplit("-", 1)[0])  # the worker is the Job's pod
+    finally:
+        cluster.close()
+    assert state is not None and state.succeeded == 1
+    assert [(p.name, p.node) for p in state.pods] == [(worker, "shipyard-node")]
+    status, _, message = jobs["Gpu"]
+    assert status == "failed"
+    assert message.startswith("no node can take this job: no node of pool 'gpu'"), message
+    assert "capability.shipyard.io/cuda=true" in message
+    assert "Waiting for a node of pool 'gpu' with demands cuda" in _log(kube_service, run_id)
+
+
+LONG = """
+steps:
+- script: sleep {seconds}
+  displayName: long
+- script: echo cleanup ran
+  condition: always()
+"""
+
+
+def test_cancel_deletes_the_job_its_step_stops_and_always_steps_run(
+    repo_of: Callable[[str], Path], kube_service: LocalService, shipyard_platform: Platform
+) -> None:
+    run_id = _submit(kube_service, repo_of(LONG.format(seconds="301.5")))
+    wait_for(lambda: processes_matching("sleep 301.5"), timeout=90, what="the step to start")
+    (job_id,) = [j.job_id for j in kube_service.store.queued_jobs(run_id)]
+    kube_service.engine.cancel(run_id)
+    settle(kube_service, run_id, timeout=120)
+    run = kube_service.store.get_run(run_id)
+    assert run is not None and str(run.status) == "canceled"
+    wait_for(lambda: not processes_matching("sleep 301.5"), timeout=30, what="the step killed")
+    assert "cleanup ran" in _log(kube_service, run_id)
+    cluster = _cluster(shipyard_platform)
+    name = job_name(kube_service.engine.id, job_id)
+    try:
+        wait_for(lambda: cluster.state(name) is None, timeout=60, what=f"Job {name} deleted")
+    finally:
+        cluster.close()
+
+
+def test_an_agent_killed_with_9_is_replaced_by_a_pod_that_takes_the_job_over(
+    repo_of: Callable[[str], Path], kube_service: LocalService
+) -> None:
+    run_id = _submit(kube_service, repo_of(LONG.format(seconds="6.25")))
+    wait_for(lambda: processes_matching("sleep 6.25"), timeout=90, what="the step to start")
+    (agent,) = processes_matching("shipyard.executor.kube_agent")
+    os.kill(agent, signal.SIGKILL)
+    settle(kube_service, run_id, timeout=180)
+    status, worker, message = _jobs(kube_service, run_id)["Job"]
+    log = _log(kube_service, run_id)
+    assert status == "succeeded", (message, log)
+    assert "was lost; the job starts again from its first step" in log
+    assert worker.startswith("sy-")
