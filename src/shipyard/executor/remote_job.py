@@ -54,8 +54,8 @@ class RemoteJobs:
     def run(self, job_id: int, heartbeat_seconds: float, attempt: Attempt) -> str:
         """Claim job ``job_id`` and run it: RAN, or GONE when there was nothing to run."""
         token = uuid.uuid4().hex
-        holder = f"{attempt.worker}#{attempt.number}"
         retake = self.retake_always or attempt.number > 1
+        holder = f"{attempt.worker}#{attempt.number}"
         claim = self.queue.claim_job(job_id, holder, self.host, token, retake=retake)
         if claim is None:
             return GONE  # finished, canceled, or another attempt holds it
@@ -109,6 +109,10 @@ class RemoteJobs:
                 kill_group(pgid)
 
     def _note(self, run_id: int, job_id: int, previous: QueuedJob, attempt: Attempt) -> None:
+        number = attempt.number
+        if self.retake_always:  # the engine does not count: the previous holder says which
+            _, _, before = (previous.claimed_by or "").rpartition("#")
+            number = int(before) + 1 if before.isdigit() else number
         self.queue.append_logs(
             run_id,
             job_id,
@@ -116,7 +120,7 @@ class RemoteJobs:
             [
                 (
                     self.clock(),
-                    f"##[warning]Attempt {attempt.number} on {attempt.worker}: the worker that ran "
+                    f"##[warning]Attempt {number} on {attempt.worker}: the worker that ran "
                     f"this job before ({previous.claimed_by} on {previous.host}) was lost; "
                     "the job starts again from its first step.",
                 )

@@ -101,3 +101,12 @@ def test_an_attempt_whose_lease_was_taken_stops_its_job() -> None:
 
     assert RemoteJobs(queue, Runner(until))(_ticket(), _attempt(1)) == RAN  # type: ignore[arg-type]
     assert stopped == [True] and queue.beats.is_set()
+
+
+def test_a_pod_always_takes_over_and_counts_from_the_previous_holder() -> None:
+    lost = QueuedJob(7, 1, "e1", "sy-e1-7-aaaaa#1", 1.0, False, host="shipyard-node")
+    queue, runner = Queue(lost), Runner(lambda check: None)
+    jobs = RemoteJobs(queue, runner, host="shipyard-node", retake_always=True)  # type: ignore[arg-type]
+    assert jobs.run(7, 2.0, Attempt(1, "sy-e1-7-bbbbb", lambda d: None, lambda: False)) == RAN
+    assert queue.claims == [("sy-e1-7-bbbbb#1", True)]
+    assert queue.lines[0].startswith("##[warning]Attempt 2 on sy-e1-7-bbbbb")
