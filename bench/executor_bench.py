@@ -1,6 +1,8 @@
-"""Executors side by side: the local worker pool and the Temporal executor, in one run.
+"""Executors side by side: the local worker pool, Temporal and Kubernetes Jobs, in one run.
 
-Prints, for each executor with 1 and with 2 workers:
+Prints, for the local and Temporal executors with 1 and with 2 workers, and for the
+Kubernetes executor (one pod per job on the platform's real node, as many at once as the
+node takes):
 
 - dispatch latency: the job queued (the batch that starts its stage and queues it) to its
   first step started (the step's start as the worker reported it), median and p90 over
@@ -9,8 +11,9 @@ Prints, for each executor with 1 and with 2 workers:
 
 The Temporal executor runs against a private ``temporal server start-dev`` (the binary that
 ``shipyard platform up`` builds) on a free port, with real ``shipyard worker`` processes.
-Everything else is a throw-away SQLite store and git repository in a temp folder. Figures
-only: nothing here asserts on time.
+The Kubernetes executor needs the embedded platform up (`shipyard platform up`) and is left
+out, saying why, when it is not. Everything else is a throw-away SQLite store and git
+repository in a temp folder. Figures only: nothing here asserts on time.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 
 SEQUENTIAL = 12
 BURST = 30
+KUBE_BURST = 10  # pods at once on a 2-core node
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -112,7 +116,7 @@ class Temporal:
         self.proc.wait(10)
 
 
-def _measure(svc: object, repo: Path) -> tuple[list[float], float]:
+def _measure(svc: object, repo: Path, burst: int = BURST) -> tuple[list[float], float]:
     from shipyard.executor.service import LocalService
     from shipyard.flow.run.spec import RunRequest
 
@@ -151,11 +155,54 @@ def _measure(svc: object, repo: Path) -> tuple[list[float], float]:
         finish(run_id)
         latencies.append(latency(run_id))
     begin = time.perf_counter()
-    ids = [svc.engine.submit(request).result(120) for _ in range(BURST)]
+    ids = [svc.engine.submit(request).result(120) for _ in range(burst)]
     for run_id in ids:
         assert run_id is not None
         finish(run_id)
-    return latencies, BURST / (time.perf_counter() - begin)
+    return latencies, burst / (time.perf_counter() - begin)
+
+
+Row = tuple[str, str, list[float], float]
+
+
+def _kubernetes(tmp: Path) -> list[Row]:
+    """Runs on the real node with the machine's platform, a store in the temp folder."""
+    from shipyard.domain import registry_access
+    from shipyard.domain.diagnostics import ShipyardError
+    from shipyard.executor.service import LocalService
+    from shipyard.platform import Platform
+    from shipyard.platform.images import ImageBuilder
+    from shipyard.platform.settings import ExecutorSettings
+
+    platform = Platform.load()
+    if not platform.paths.admin_kubeconfig.is_file():
+        print("kubernetes: left out (no platform here: `shipyard platform up` first)")
+        return []
+    store = tmp / "kube-store"
+    store.mkdir()
+    os.environ["SHIPYARD_DATABASE_URL"] = f"sqlite:///{store / 'runs.db'}"
+    os.environ["SHIPYARD_ARTIFACTS_DIR"] = str(store / "artifacts")
+    os.environ["SHIPYARD_SECRET_KEY_FILE"] = str(store / "secret.key")
+    repo = _repo(store)
+    try:
+        ImageBuilder(
+            platform.paths,
+            platform.target_as(registry_access.PLATFORM),
+            platform.tool_env_as(registry_access.PLATFORM),
+            platform.adapters,
+            platform.progress,
+            platform.settings.debian_mirror,
+        ).ensure(("agent",))
+        svc = LocalService.start(executor_settings=ExecutorSettings(kind="kubernetes"))
+    except ShipyardError as err:
+        print(f"kubernetes: left out ({err.message})")
+        return []
+    try:
+        return [("kubernetes", "pods", *_measure(svc, repo, KUBE_BURST))]
+    finally:
+        svc.stop()
+        for var in ("SHIPYARD_DATABASE_URL", "SHIPYARD_ARTIFACTS_DIR", "SHIPYARD_SECRET_KEY_FILE"):
+            os.environ.pop(var, None)
 
 
 def main() -> int:
@@ -164,24 +211,26 @@ def main() -> int:
     temporal_binary = binary("temporal")  # before the XDG folders move to the temp folder
     with tempfile.TemporaryDirectory(prefix="shipyard-bench-") as folder:
         tmp = Path(folder)
+        os.environ.pop("SHIPYARD_EXECUTOR_KIND", None)
+        kube = _kubernetes(tmp)  # the machine's platform, before the XDG folders move
         for var in ("XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
             os.environ[var] = str(tmp / var.lower())
         for var in ("SHIPYARD_DATABASE_URL", "SHIPYARD_EXECUTOR_KIND"):
             os.environ.pop(var, None)
-        return _bench(tmp, temporal_binary)
+        return _bench(tmp, temporal_binary, kube)
 
 
-def _bench(tmp: Path, temporal_binary: Path) -> int:
+def _bench(tmp: Path, temporal_binary: Path, kube: list[Row]) -> int:
     from shipyard.executor.service import LocalService
     from shipyard.platform.settings import ExecutorSettings
 
     repo = _repo(tmp)
-    rows: list[tuple[str, int, list[float], float]] = []
+    rows: list[Row] = []
     for workers in (1, 2):
         svc = LocalService.start(workers=workers)
         try:
             time.sleep(1.5)  # warm workers, as in a running service
-            rows.append(("local", workers, *_measure(svc, repo)))
+            rows.append(("local", str(workers), *_measure(svc, repo)))
         finally:
             svc.stop()
     if not temporal_binary.exists():
@@ -196,7 +245,7 @@ def _bench(tmp: Path, temporal_binary: Path) -> int:
                 )
                 svc = LocalService.start(executor_settings=settings)
                 try:
-                    rows.append(("temporal", workers, *_measure(svc, repo)))
+                    rows.append(("temporal", str(workers), *_measure(svc, repo)))
                 finally:
                     svc.stop()
                     for proc in procs:
@@ -204,15 +253,16 @@ def _bench(tmp: Path, temporal_binary: Path) -> int:
                         proc.wait(30)
         finally:
             server.stop()
-    print(f"{'executor':<10}{'workers':>8}{'dispatch median':>17}{'p90':>9}{'runs/s':>9}")
-    for name, workers, latencies, rate in rows:
+    rows += kube
+    print(f"{'executor':<12}{'workers':>8}{'dispatch median':>17}{'p90':>11}{'runs/s':>9}")
+    for name, count, latencies, rate in rows:
         ordered = sorted(latencies)
         p90 = ordered[int(len(ordered) * 0.9)]
         median = statistics.median(latencies)
-        print(f"{name:<10}{workers:>8}{median:>14.1f} ms{p90:>6.1f} ms{rate:>9.1f}")
+        print(f"{name:<12}{count:>8}{median:>14.1f} ms{p90:>8.1f} ms{rate:>9.1f}")
     print(
-        f"({SEQUENTIAL} sequential one-step runs for latency, {BURST} at once for runs/s; "
-        f"{os.cpu_count()} cores)"
+        f"({SEQUENTIAL} sequential one-step runs for latency, {BURST} at once for runs/s "
+        f"({KUBE_BURST} for kubernetes); {os.cpu_count()} cores)"
     )
     return 0
 
