@@ -12,6 +12,8 @@ the artifact folder are the engine machine's (the real node is that machine).
 from __future__ import annotations
 
 import os
+import re
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -109,6 +111,10 @@ def pod_env(platform: Platform, config: StoreConfig) -> dict[str, str]:
     return env
 
 
+def _to_stderr(line: str) -> None:
+    print(f"{line} (once per change of Shipyard's code or libraries)", file=sys.stderr)
+
+
 class _EnvSecret:
     """The engine's Secret: written at start, deleted at close."""
 
@@ -124,24 +130,43 @@ class _EnvSecret:
         self.cluster.delete_secret(self.name)
 
 
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _where(platform: Platform, key: str) -> str:
+    origin = platform.settings.origins.get(key, "default")
+    return f"{key} (from {origin})"
+
+
 def connect(
     engine_id: str,
     config: StoreConfig,
     book: JobBook,
     chosen: ExecutorSettings,
-    say: Callable[[str], None] = lambda _line: None,
+    say: Callable[[str], None] | None = None,
 ) -> KubernetesExecutor:
     """A Kubernetes executor for this store; raises ShipyardError naming what is missing."""
     platform = Platform.load()
+    if not _NAMESPACE.match(chosen.kubernetes_namespace):
+        raise ShipyardError(
+            f"{_where(platform, 'executor.kubernetes_namespace')}: "
+            f"'{chosen.kubernetes_namespace}' is not a namespace name: expected at most 63 "
+            "lower-case letters, digits or '-', starting and ending with a letter or digit"
+        )
     image = AgentImage(
         platform.paths,
         platform.target_as(registry_access.PLATFORM),
         platform.tool_env_as(registry_access.PLATFORM),
         platform.adapters,
-    ).ensure(say)
-    cluster = KubeJobs(
-        platform.paths.admin_kubeconfig, chosen.kubernetes_context, chosen.kubernetes_namespace
-    )
+    ).ensure(say or _to_stderr)
+    try:
+        cluster = KubeJobs(
+            platform.paths.admin_kubeconfig, chosen.kubernetes_context, chosen.kubernetes_namespace
+        )
+    except ShipyardError as err:
+        raise ShipyardError(
+            f"{_where(platform, 'executor.kubernetes_context')}: {err.message}", hint=err.hint
+        ) from None
     try:
         cluster.apply(namespace(chosen.kubernetes_namespace))
     except ShipyardError:
