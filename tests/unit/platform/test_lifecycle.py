@@ -84,3 +84,18 @@ def test_status_never_shows_a_secret(make_platform: Callable[..., Platform], fak
     assert "hunter2-secret" not in text
     assert report["registry"]["target"]["password"] == "****"
     assert report["registry"]["state"] == "external"
+
+
+def test_the_agent_base_image_is_prepared_only_for_the_kubernetes_executor(
+    platform: Platform,
+) -> None:
+    import dataclasses
+
+    from shipyard.platform.settings import ExecutorSettings
+
+    assert "agent" not in lifecycle._base_images(platform)
+    kube = dataclasses.replace(platform.settings, executor=ExecutorSettings(kind="kubernetes"))
+    assert lifecycle._base_images(dataclasses.replace(platform, settings=kube)) == (
+        *platform.settings.base_images,
+        "agent",
+    )
