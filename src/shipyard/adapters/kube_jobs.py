@@ -18,7 +18,7 @@ from typing import Any
 import httpx2
 from lightkube import ApiError, Client, ConfigError, KubeConfig, codecs
 from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import Node, Pod, Secret
+from lightkube.resources.core_v1 import Pod, Secret
 from lightkube.types import CascadeType
 
 from shipyard.adapters.kube import FIELD_MANAGER, KubeRefused, KubeUnreachable
@@ -32,6 +32,7 @@ class PodState:
     unschedulable: str = ""  # the scheduler's message while no node fits
     waiting: str = ""  # a container's waiting reason (ImagePullBackOff, ...) and message
     terminated: str = ""  # how the agent container ended (OOMKilled, Error: exit 1)
+    created: float = 0.0  # pods of a Job are told apart by age: the last one is current
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,25 @@ def _pod_state(pod: Any) -> PodState:
         unschedulable=unschedulable,
         waiting=waiting,
         terminated=terminated,
+        created=pod.metadata.creationTimestamp.timestamp()
+        if pod.metadata and pod.metadata.creationTimestamp
+        else 0.0,
+    )
+
+
+def _job_state(name: str, job: Any, pods: list[PodState]) -> JobState:
+    status = job.status
+    failure = ""
+    for cond in (status.conditions if status else None) or []:
+        if cond.type == "Failed" and cond.status == "True":
+            failure = f"{cond.reason or 'Failed'}: {cond.message or ''}".strip(": ")
+    return JobState(
+        name=name,
+        active=int(status.active or 0) if status else 0,
+        succeeded=int(status.succeeded or 0) if status else 0,
+        failed=int(status.failed or 0) if status else 0,
+        failure=failure,
+        pods=tuple(sorted(pods, key=lambda p: (p.created, p.name))),
     )
 
 
@@ -140,19 +160,23 @@ class KubeJobs:
             if exc.code == 404:
                 return None
             raise
-        status = job.status
-        failure = ""
-        for cond in (status.conditions if status else None) or []:
-            if cond.type == "Failed" and cond.status == "True":
-                failure = f"{cond.reason or 'Failed'}: {cond.message or ''}".strip(": ")
-        return JobState(
-            name=name,
-            active=int(status.active or 0) if status else 0,
-            succeeded=int(status.succeeded or 0) if status else 0,
-            failed=int(status.failed or 0) if status else 0,
-            failure=failure,
-            pods=tuple(_pod_state(p) for p in pods),
-        )
+        return _job_state(name, job, [_pod_state(p) for p in pods])
+
+    def states(self, labels: dict[str, str]) -> dict[str, JobState]:
+        """Every Job with these labels and its pods, in two calls whatever their number."""
+        selector: dict[str, Any] = dict(labels)
+        with self._call() as client:
+            jobs = list(client.list(Job, namespace=self.namespace, labels=selector))
+            pods = list(client.list(Pod, namespace=self.namespace, labels=selector))
+        by_job: dict[str, list[PodState]] = {}
+        for pod in pods:
+            owner = (pod.metadata.labels or {}).get("job-name", "") if pod.metadata else ""
+            by_job.setdefault(owner, []).append(_pod_state(pod))
+        out: dict[str, JobState] = {}
+        for job in jobs:
+            name = str(job.metadata.name) if job.metadata else ""
+            out[name] = _job_state(name, job, by_job.get(name, []))
+        return out
 
     def log_tail(self, pod: str, lines: int = 20) -> list[str]:
         with contextlib.suppress(KubeRefused, KubeUnreachable), self._call() as client:
@@ -161,10 +185,6 @@ class KubeJobs:
                 for line in client.log(pod, namespace=self.namespace, tail_lines=lines)
             ]
         return []
-
-    def nodes(self) -> list[str]:
-        with self._call() as client:
-            return [str(n.metadata.name) for n in client.list(Node) if n.metadata]
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

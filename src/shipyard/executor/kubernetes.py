@@ -34,7 +34,14 @@ from typing import Any, Protocol
 from shipyard.adapters.kube_jobs import JobState
 from shipyard.domain import pools
 from shipyard.domain.diagnostics import ShipyardError
-from shipyard.executor.kube_manifest import AgentPod, HostMount, job_manifest, job_name
+from shipyard.executor.kube_manifest import (
+    ENGINE_LABEL,
+    AgentPod,
+    HostMount,
+    engine_label,
+    job_manifest,
+    job_name,
+)
 from shipyard.executor.temporal import JobBook, OwnWorkers
 from shipyard.flow.run.records import Report
 from shipyard.flow.run.spec import JobSpec
@@ -42,6 +49,11 @@ from shipyard.flow.run.spec import JobSpec
 MONITOR_SECONDS = 1.0
 START_FAILURES = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainer")
 START_GRACE_SECONDS = 60.0  # an image pull that fails this long is not coming back
+
+
+def _never_ran(state: JobState) -> bool:
+    """A pod that ran keeps its Job (and its log) until the TTL; one that never did goes."""
+    return all(p.phase == "Pending" for p in state.pods)
 
 
 class JobCluster(Protocol):
@@ -52,6 +64,8 @@ class JobCluster(Protocol):
     def delete(self, name: str, grace_seconds: int | None = None) -> None: ...
 
     def state(self, name: str) -> JobState | None: ...
+
+    def states(self, labels: dict[str, str]) -> dict[str, JobState]: ...
 
     def log_tail(self, pod: str, lines: int = 20) -> list[str]: ...
 
@@ -148,26 +162,23 @@ class KubernetesExecutor:
         for run_id in {t.spec.run_id for t in tracked}:
             for q in self.book.queued_jobs(run_id):
                 queued[q.job_id] = q.claimed_by is not None
+        if not tracked:
+            return
+        try:  # two calls for all of this engine's Jobs, however many
+            states = self.cluster.states({ENGINE_LABEL: engine_label(self.pod.engine_id)})
+        except ShipyardError:
+            return  # the API server is away: that says nothing about the jobs
         for entry in tracked:
             job_id = entry.spec.job_id
+            state = states.get(entry.name)
             if job_id not in queued:  # finished, or canceled before anybody claimed it
                 self._forget(job_id)
-                if not entry.claimed:
+                if not entry.claimed and state is not None and _never_ran(state):
                     with contextlib.suppress(ShipyardError):
-                        self._delete_if_never_ran(entry.name)
+                        self.cluster.delete(entry.name)
                 continue
             entry.claimed = entry.claimed or queued[job_id]
-            try:
-                state = self.cluster.state(entry.name)
-            except ShipyardError:
-                continue  # the API server is away: that says nothing about the job
             self._look(entry, state)
-
-    def _delete_if_never_ran(self, name: str) -> None:
-        """A pod that ran keeps its Job (and its log) until the TTL; one that never did goes."""
-        state = self.cluster.state(name)
-        if state is not None and all(p.phase == "Pending" for p in state.pods):
-            self.cluster.delete(name)
 
     def _look(self, entry: _Tracked, state: JobState | None) -> None:
         spec = entry.spec

@@ -18,7 +18,8 @@ class FakeCluster:
     def __init__(self, down: bool = False) -> None:
         self.created: list[dict[str, Any]] = []
         self.deleted: list[str] = []
-        self.states: dict[str, JobState] = {}
+        self.jobs: dict[str, JobState] = {}
+        self.calls = 0
         self.down = down
 
     def create(self, manifest: dict[str, Any]) -> None:
@@ -28,10 +29,16 @@ class FakeCluster:
 
     def delete(self, name: str, grace_seconds: int | None = None) -> None:
         self.deleted.append(name)
-        self.states.pop(name, None)
+        self.jobs.pop(name, None)
 
     def state(self, name: str) -> JobState | None:
-        return self.states.get(name)
+        self.calls += 1
+        return self.jobs.get(name)
+
+    def states(self, labels: dict[str, str]) -> dict[str, JobState]:
+        assert labels == {"shipyard.io/engine": "e1"}
+        self.calls += 1
+        return dict(self.jobs)
 
     def log_tail(self, pod: str, lines: int = 20) -> list[str]:
         return [f"shipyard-agent: last words of {pod}"]
@@ -85,7 +92,7 @@ def test_no_node_is_said_at_once_and_fails_the_job_after_the_wait() -> None:
     ex = _executor(cluster, book, clock)
     ex.dispatch(_spec())
     _queue(book)
-    cluster.states["sy-e1-7"] = _pending(UNSCHEDULABLE)
+    cluster.jobs["sy-e1-7"] = _pending(UNSCHEDULABLE)
     ex.check()
     assert any("Waiting for a node of pool 'arm64' with demands docker" in x for x in book.lines)
     assert any("kubectl label node NODE shipyard.io/pool=arm64" in x for x in book.lines)
@@ -103,7 +110,7 @@ def test_a_pod_that_cannot_pull_its_image_fails_after_a_grace_with_the_reason() 
     ex = _executor(cluster, book, clock)
     ex.dispatch(_spec())
     _queue(book)
-    cluster.states["sy-e1-7"] = _pending(waiting="ImagePullBackOff: Back-off pulling image")
+    cluster.jobs["sy-e1-7"] = _pending(waiting="ImagePullBackOff: Back-off pulling image")
     ex.check()
     assert any("cannot start: ImagePullBackOff" in x for x in book.lines)
     assert not book.reports
@@ -118,7 +125,7 @@ def test_a_job_kubernetes_gave_up_on_fails_with_the_reason_and_the_pods_last_lin
     ex.dispatch(_spec())
     _queue(book, claimed_by="sy-e1-7-abcde#1")
     pod = PodState("sy-e1-7-abcde", "Failed", "node", terminated="OOMKilled (exit 137)")
-    cluster.states["sy-e1-7"] = JobState(
+    cluster.jobs["sy-e1-7"] = JobState(
         "sy-e1-7",
         0,
         0,
@@ -136,7 +143,7 @@ def test_a_finished_job_is_forgotten_and_its_job_left_for_its_ttl() -> None:
     ex = _executor(cluster, book, clock)
     ex.dispatch(_spec())
     _queue(book, claimed_by="pod#1")
-    cluster.states["sy-e1-7"] = JobState("sy-e1-7", 1, 0, 0)
+    cluster.jobs["sy-e1-7"] = JobState("sy-e1-7", 1, 0, 0)
     ex.check()
     del book.queued[7]  # the agent reported; the engine took it off the queue
     ex.check()
@@ -147,7 +154,7 @@ def test_a_job_canceled_before_any_pod_claimed_it_has_its_job_deleted() -> None:
     cluster, book, clock = FakeCluster(), Book(), Clock()
     ex = _executor(cluster, book, clock)
     ex.dispatch(_spec())
-    cluster.states["sy-e1-7"] = _pending(UNSCHEDULABLE)
+    cluster.jobs["sy-e1-7"] = _pending(UNSCHEDULABLE)
     ex.check()  # not queued (any more): the engine canceled it
     assert cluster.deleted == ["sy-e1-7"] and not book.reports
 
@@ -157,7 +164,7 @@ def test_a_job_that_ran_between_two_looks_keeps_its_job_for_its_log() -> None:
     ex = _executor(cluster, book, clock)
     ex.dispatch(_spec())
     done = PodState("sy-e1-7-abcde", "Succeeded", "node")
-    cluster.states["sy-e1-7"] = JobState("sy-e1-7", 0, 1, 0, pods=(done,))
+    cluster.jobs["sy-e1-7"] = JobState("sy-e1-7", 0, 1, 0, pods=(done,))
     ex.check()  # claimed and finished before the monitor ever saw it queued
     assert cluster.deleted == [] and not book.reports
 
@@ -167,7 +174,7 @@ def test_cancel_deletes_the_job_and_its_vanishing_is_not_a_failure() -> None:
     ex = _executor(cluster, book, clock)
     ex.dispatch(_spec())
     _queue(book, claimed_by="pod#1")
-    cluster.states["sy-e1-7"] = JobState("sy-e1-7", 1, 0, 0)
+    cluster.jobs["sy-e1-7"] = JobState("sy-e1-7", 1, 0, 0)
     ex.cancel(7)
     assert cluster.deleted == ["sy-e1-7"]
     ex.check()
@@ -181,3 +188,14 @@ def test_a_job_deleted_by_somebody_else_fails_saying_so() -> None:
     _queue(book, claimed_by="pod#1")
     ex.check()
     assert "was deleted before it ended" in book.reports[0].data["message"]
+
+
+def test_one_look_at_the_cluster_serves_every_job_of_the_engine() -> None:
+    cluster, book, clock = FakeCluster(), Book(), Clock()
+    ex = _executor(cluster, book, clock)
+    for job_id in (7, 8, 9):
+        ex.dispatch(_spec(job_id=job_id))
+        _queue(book, job_id)
+        cluster.jobs[f"sy-e1-{job_id}"] = JobState(f"sy-e1-{job_id}", 1, 0, 0)
+    ex.check()
+    assert cluster.calls == 1 and not book.reports
