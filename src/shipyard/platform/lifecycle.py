@@ -153,7 +153,7 @@ def up(platform: Platform) -> None:
             platform.adapters,
             platform.progress,
             platform.settings.debian_mirror,
-        ).ensure(_base_images(platform))
+        ).ensure(wanted_base_images(platform))
         if node_cluster is None and node.stop():
             platform.progress.info("stopped the real node: the settings no longer ask for one")
         if platform.settings.embedded_clusters:
@@ -174,7 +174,7 @@ def up(platform: Platform) -> None:
             _check_external(platform)
 
 
-def _base_images(platform: Platform) -> tuple[str, ...]:
+def wanted_base_images(platform: Platform) -> tuple[str, ...]:
     """The configured base images, and the agent's when jobs run as Kubernetes Jobs."""
     wanted = platform.settings.base_images
     if platform.settings.executor.kind == "kubernetes" and "agent" not in wanted:

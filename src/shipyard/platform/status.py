@@ -26,6 +26,7 @@ from shipyard.platform.lifecycle import (
     registry_service,
     temporal_service,
     token_service,
+    wanted_base_images,
 )
 from shipyard.platform.node.service import node_tools
 from shipyard.platform.topology import CLUSTERS, ENVIRONMENTS
@@ -84,7 +85,7 @@ def _images(platform: Platform, reachable: bool) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     t = platform.target
     client = platform.adapters.registry(t.address, t.secure, t.username, t.password.reveal())
-    for key in platform.settings.base_images:
+    for key in wanted_base_images(platform):
         image = base_image(key)
         present: bool | None = None
         if reachable:

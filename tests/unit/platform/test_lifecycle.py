@@ -93,9 +93,9 @@ def test_the_agent_base_image_is_prepared_only_for_the_kubernetes_executor(
 
     from shipyard.platform.settings import ExecutorSettings
 
-    assert "agent" not in lifecycle._base_images(platform)
+    assert "agent" not in lifecycle.wanted_base_images(platform)
     kube = dataclasses.replace(platform.settings, executor=ExecutorSettings(kind="kubernetes"))
-    assert lifecycle._base_images(dataclasses.replace(platform, settings=kube)) == (
+    assert lifecycle.wanted_base_images(dataclasses.replace(platform, settings=kube)) == (
         *platform.settings.base_images,
         "agent",
     )
