@@ -1,15 +1,15 @@
 """Kubernetes Jobs for the Kubernetes executor: create, read their pods, delete, read logs.
 
 One lightkube client for the executor's life (the monitor asks every second; a client per
-call would pay a TLS handshake each time), behind a lock because the engine's thread and
-the monitor's both use it. Errors become :class:`~shipyard.adapters.kube.KubeRefused` or
+call would pay a TLS handshake each time). The engine's thread and the monitor's share it
+without a lock: its HTTP client is safe across threads, and a slow answer to one must not
+hold up the other. Errors become :class:`~shipyard.adapters.kube.KubeRefused` or
 :class:`~shipyard.adapters.kube.KubeUnreachable` naming the context, as elsewhere.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,13 +101,11 @@ class KubeJobs:
                 hint="run `shipyard platform up` to write it again",
             ) from None
         self._client = Client(config, timeout=httpx2.Timeout(15.0), field_manager=FIELD_MANAGER)
-        self._lock = threading.Lock()
 
     @contextlib.contextmanager
     def _call(self) -> Iterator[Client]:
         try:
-            with self._lock:
-                yield self._client
+            yield self._client
         except ApiError as exc:
             status = exc.status
             raise KubeRefused(

@@ -6,9 +6,12 @@ location in the environment, from the executor's Secret), runs it with the same
 while it runs, and exits. Its own lines go to standard error, which is the pod's log
 (``kubectl logs``); the job's log goes to the store, where Shipyard's log views read it live.
 
-SIGTERM, which Kubernetes sends when the Job is deleted (a cancel), cancels the job: the
-step's process group is killed and ``always()`` steps run within the pod's grace period.
-A pod that replaces a lost one takes the job over (see
+SIGTERM comes for two reasons. When the run was canceled (the store says so; the executor
+then deletes the Job), it cancels the job: the step's process group is killed and
+``always()`` steps run within the pod's grace period. Otherwise the pod is being evicted
+(a drain, a preemption, somebody deleted the pod): the agent leaves at once with exit
+status 143 and reports nothing, so that the Job controller starts another pod, which takes
+the job over in the store (see
 :attr:`~shipyard.executor.remote_job.RemoteJobs.retake_always`).
 """
 
@@ -32,6 +35,8 @@ from shipyard.flow.run.recovery import this_host
 from shipyard.ports import Attempt
 from shipyard.tasks import load_plugins
 
+EVICTED = 143  # 128 + SIGTERM: the pod failed, so the Job controller starts another
+
 
 def _say(line: str) -> None:
     print(f"shipyard-agent: {line}", file=sys.stderr, flush=True)
@@ -44,18 +49,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work-root", type=Path, default=Path("/shipyard/work"))
     args = parser.parse_args(argv)
     stop = threading.Event()
-
-    def on_term(signum: int, frame: object) -> None:
-        _say(f"signal {signum}: canceling the job")
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
     pod = os.environ.get("SHIPYARD_POD_NAME") or f"agent-{os.getpid()}"
     node = os.environ.get("SHIPYARD_NODE_NAME") or this_host()
     from shipyard.store import StoreConfig, open_store
 
     store = open_store(StoreConfig.from_env(), migrate=False)
+
+    def decide() -> None:  # off the signal handler: it asks the store
+        try:
+            canceled = store.cancel_requested(args.job_id)
+        except Exception:  # the store is away: ending the job is the safe side
+            canceled = True
+        if canceled:
+            _say("the run was canceled: canceling the job")
+            stop.set()
+        else:
+            _say("stopped without a cancel (evicted?): the next pod takes the job over")
+            os._exit(EVICTED)
+
+    def on_term(signum: int, frame: object) -> None:
+        threading.Thread(target=decide, name="sigterm", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     try:
         load_plugins()
         runner = JobRunner(

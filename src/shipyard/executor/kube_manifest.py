@@ -8,14 +8,18 @@ place. The pod is a build agent, not an application, and needs more than an appl
   one of the environments, whose Pod Security stays ``restricted``.
 - ``hostNetwork``: the store, the registry, the API servers of the embedded platform listen
   on the machine's loopback; the agent reaches them at the addresses the engine uses.
-- the platform's directories and the store's at their own paths (``hostPath``), so that the
-  tool configuration, the container storage (and its build cache) and the artifact folder
-  are the ones the engine's machine has; the job's repository read-only.
+- what the job's tools need of the platform, at its own paths (``hostPath``): the container
+  storage (and its build cache), Helm's folders, the artifact folder and the store's folder
+  read-write; the tool binaries, the tool configuration, the environments' kubeconfig and
+  the registry identities read-only; the job's repository read-only. Never the admin
+  kubeconfig, the clusters' data, the registry's storage or the token service's signing key:
+  a folder that holds them is masked by an empty one.
 - the store's location and keys come from a Secret (``envFrom``), never from the Job's spec,
   which anybody who may list Jobs can read.
 
-``backoffLimit`` is ``attempts - 1``: a pod that dies (its node lost, killed, evicted) is
-replaced by the Job controller and the next pod takes the job over in the store.
+``backoffLimit`` is ``attempts - 1``: a pod that dies (killed, evicted, out of memory) is
+replaced by the Job controller, only once it is gone (``podReplacementPolicy: Failed``), and
+the next pod takes the job over in the store.
 ``terminationGracePeriodSeconds`` is the job's cancel timeout, so that a cancel (the Job
 deleted with its pods) leaves ``always()`` steps their time.
 """
@@ -41,8 +45,12 @@ TTL_SECONDS = 600  # finished Jobs (and their pods' logs) stay this long for a l
 
 @dataclass(frozen=True, slots=True)
 class HostMount:
+    """A directory or file of the node at the same path in the pod; ``kind`` ``Mask`` is an
+    empty directory laid over a path so that nothing of the node's shows there."""
+
     path: Path
     read_only: bool = False
+    kind: str = "Directory"  # Directory, File, Mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +83,15 @@ def _volume_name(index: int) -> str:
 def _mounts(mounts: Sequence[HostMount]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     volumes: list[dict[str, Any]] = [{"name": "work", "emptyDir": {}}]
     points: list[dict[str, Any]] = [{"name": "work", "mountPath": WORK_DIR}]
-    for index, mount in enumerate(mounts):
+    # Parents first (the runtime mounts in this order too), so that a mask hides what lies
+    # under it and a mount inside the mask shows again.
+    for index, mount in enumerate(sorted(mounts, key=lambda m: (len(m.path.parts), m.path))):
         name = _volume_name(index)
-        volumes.append({"name": name, "hostPath": {"path": str(mount.path), "type": "Directory"}})
+        if mount.kind == "Mask":
+            volumes.append({"name": name, "emptyDir": {}})
+        else:
+            source = {"path": str(mount.path), "type": mount.kind}
+            volumes.append({"name": name, "hostPath": source})
         points.append({"name": name, "mountPath": str(mount.path), "readOnly": mount.read_only})
     return volumes, points
 
@@ -100,14 +114,19 @@ def job_manifest(
         {"name": "SHIPYARD_POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
         *({"name": k, "value": v} for k, v in sorted(pod.extra_env.items())),
     ]
-    timeout = max(1, job.timeout_minutes or 360) * 60
+    # The deadline counts from the Job's start: every attempt, with its cancel time, and the
+    # waits before a pod runs (the executor fails a job nobody takes long before that).
+    per_attempt = (max(1, job.timeout_minutes or 360) + max(1, job.cancel_timeout_minutes)) * 60
+    deadline = max(1, pod.attempts) * per_attempt + 900
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": name, "namespace": pod.namespace, "labels": labels},
         "spec": {
             "backoffLimit": max(0, pod.attempts - 1),
-            "activeDeadlineSeconds": timeout + 300,
+            # The next pod starts only once the last one is gone, never beside it.
+            "podReplacementPolicy": "Failed",
+            "activeDeadlineSeconds": deadline,
             "ttlSecondsAfterFinished": TTL_SECONDS,
             "template": {
                 "metadata": {"labels": labels},

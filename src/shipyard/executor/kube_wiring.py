@@ -20,6 +20,7 @@ from pathlib import Path
 from shipyard.adapters.kube_jobs import KubeJobs
 from shipyard.domain import registry_access
 from shipyard.domain.diagnostics import ShipyardError
+from shipyard.executor.book import JobBook
 from shipyard.executor.kube_manifest import (
     AgentPod,
     HostMount,
@@ -28,7 +29,7 @@ from shipyard.executor.kube_manifest import (
     namespace,
 )
 from shipyard.executor.kubernetes import KubernetesExecutor
-from shipyard.executor.temporal import JobBook
+from shipyard.platform import registry_auth, toolenv
 from shipyard.platform.agent import AgentImage
 from shipyard.platform.context import Platform
 from shipyard.platform.settings import ExecutorSettings
@@ -44,47 +45,65 @@ def sqlite_file(url: str) -> Path | None:
     return None
 
 
-def _within(path: Path, others: Sequence[Path]) -> bool:
-    return any(path != o and path.is_relative_to(o) for o in others)
-
-
-def _named_in_env(env: dict[str, str]) -> list[Path]:
-    """Directories that ``SHIPYARD_*`` settings name (an advisories folder, a scan policy)."""
-    found: list[Path] = []
+def _named_in_env(env: dict[str, str]) -> list[HostMount]:
+    """Files and folders that ``SHIPYARD_*`` settings name (advisories, a scan policy)."""
+    found: list[HostMount] = []
+    home = Path.home()
     for key, value in env.items():
         path = Path(value)
         if not key.startswith("SHIPYARD_") or not path.is_absolute():
             continue
-        if path.is_dir():
-            found.append(path)
-        elif path.is_file():
-            found.append(path.parent)
+        if path.is_file():
+            found.append(HostMount(path, read_only=True, kind="File"))
+        elif path.is_dir() and path != Path("/") and not home.is_relative_to(path):
+            found.append(HostMount(path, read_only=True))
     return found
 
 
 def host_mounts(
     platform: Platform, config: StoreConfig, env: dict[str, str]
 ) -> tuple[HostMount, ...]:
-    """The directories a job's pod needs at the engine machine's paths, outermost only."""
+    """What a job's pod needs of this machine, at the same paths, and nothing more."""
     paths = platform.paths
-    writable = [paths.cache, paths.data, paths.state, config.artifacts, config.key_file.parent]
+    writable = [
+        paths.container_storage,
+        paths.container_runroot,
+        paths.helm_config,
+        paths.helm_cache,
+        paths.helm_data,
+        config.artifacts,
+        config.key_file.parent,
+    ]
     database = sqlite_file(config.url)
     if database is not None:
         writable.append(database.parent)
     for directory in writable:
         directory.mkdir(parents=True, exist_ok=True)
-    readable = [paths.config_home] if paths.config_home.is_dir() else []
-    # The machine's trust store: what its builds trust (a private CA of a mirror), the
-    # pod's builds trust too.
-    readable += [d for d in TRUST_DIRS if d.is_dir()]
-    readable += _named_in_env(env)
+    mounts = [HostMount(d) for d in sorted(set(writable))]
+    readable = [paths.tools, toolenv.containers_dir(paths), *TRUST_DIRS]
+    if paths.config_home.is_dir():
+        readable.append(paths.config_home)
+    mounts += [HostMount(d, read_only=True) for d in readable if d.is_dir()]
+    files = [
+        toolenv.auth_file(paths),
+        registry_auth.identities_file(paths),
+        registry_auth.role_auth_file(paths, registry_access.BUILD),
+        registry_auth.role_auth_file(paths, registry_access.PROMOTION),
+        paths.kubeconfig,
+    ]
     if platform.settings.source is not None:
-        readable.append(platform.settings.source.parent)
-    kept = sorted(set(writable))
-    mounts = [HostMount(p) for p in kept if not _within(p, kept)]
-    readable = [p for p in set(readable) if not _within(p, kept) and p not in kept]
-    mounts += [HostMount(p, read_only=True) for p in sorted(readable) if not _within(p, readable)]
-    return tuple(mounts)
+        files.append(platform.settings.source)
+    mounts += [HostMount(f, read_only=True, kind="File") for f in files if f.is_file()]
+    mounts += _named_in_env(env)
+    # A writable folder that holds the platform's own (the store's default folder holds
+    # it) gets that part masked: the pieces above show through, the rest does not.
+    private = (paths.state, paths.data, paths.cache)
+    for directory in writable:
+        mounts += [HostMount(p, kind="Mask") for p in private if p.is_relative_to(directory)]
+    unique: dict[Path, HostMount] = {}
+    for mount in mounts:
+        unique.setdefault(mount.path, mount)
+    return tuple(unique.values())
 
 
 def repo_mounts(repo: str) -> Sequence[HostMount]:

@@ -31,9 +31,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from shipyard.adapters.kube import KubeRefused
 from shipyard.adapters.kube_jobs import JobState
 from shipyard.domain import pools
 from shipyard.domain.diagnostics import ShipyardError
+from shipyard.executor.book import JobBook, JobNotes, OwnWorkers
 from shipyard.executor.kube_manifest import (
     ENGINE_LABEL,
     AgentPod,
@@ -42,8 +44,6 @@ from shipyard.executor.kube_manifest import (
     job_manifest,
     job_name,
 )
-from shipyard.executor.temporal import JobBook, OwnWorkers
-from shipyard.flow.run.records import Report
 from shipyard.flow.run.spec import JobSpec
 
 MONITOR_SECONDS = 1.0
@@ -102,14 +102,14 @@ class KubernetesExecutor:
         self.repo_mounts = repo_mounts
         self.clock = clock
         self.resources = resources  # the env Secret's owner: made at start, removed at close
+        self.notes = JobNotes(book, clock)
         self._tracked: dict[int, _Tracked] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._wake: Callable[[], None] = lambda: None
         self._monitor: threading.Thread | None = None
 
     def start(self, wake: Callable[[], None]) -> None:
-        self._wake = wake
+        self.notes.wake = wake
         if self.resources is not None:
             self.resources.start()
         self._monitor = threading.Thread(target=self._watch, name="kube-monitor", daemon=True)
@@ -119,12 +119,21 @@ class KubernetesExecutor:
         name = job_name(self.pod.engine_id, job.job_id)
         try:
             manifest = job_manifest(self.pod, job, self.repo_mounts(job.repo))
-            self.cluster.create(manifest)
-        except pools.DemandError as err:
-            self._fail(job, f"the job cannot be sent to Kubernetes: {err}")
+        except (pools.DemandError, OSError) as err:
+            self._fail_now(job, f"the job cannot be sent to Kubernetes: {err}")
             return
+        try:
+            self.cluster.create(manifest)
+        except KubeRefused as err:
+            if err.code != 409:  # 409: an earlier try that timed out did create it
+                self._fail_now(job, f"Kubernetes refused Job {name}: {err.message}")
+                return
         except ShipyardError as err:
-            self._fail(job, f"the job could not be created as Kubernetes Job {name}: {err.message}")
+            # The API server may have taken it before the answer was lost: remove it.
+            with contextlib.suppress(ShipyardError):
+                self.cluster.delete(name)
+            self._fail_now(job, f"the job could not be created as Kubernetes Job {name}: "
+                           f"{err.message}")  # fmt: skip
             return
         with self._lock:
             self._tracked[job.job_id] = _Tracked(job, name, self.clock())
@@ -143,7 +152,7 @@ class KubernetesExecutor:
     def close(self) -> None:
         self._stop.set()
         if self._monitor is not None:
-            self._monitor.join(5)
+            self._monitor.join(20)  # longer than one API call's timeout
         if self.resources is not None:
             with contextlib.suppress(Exception):
                 self.resources.close()
@@ -155,19 +164,25 @@ class KubernetesExecutor:
             with contextlib.suppress(Exception):  # a monitor must outlive a bad moment
                 self.check()
 
+    def _queued(self, run_ids: set[int]) -> dict[int, bool]:
+        """Job id -> claimed, for the jobs of these runs still in the store's queue."""
+        out: dict[int, bool] = {}
+        for run_id in run_ids:
+            for q in self.book.queued_jobs(run_id):
+                out[q.job_id] = q.claimed_by is not None
+        return out
+
     def check(self) -> None:
         with self._lock:
             tracked = list(self._tracked.values())
-        queued: dict[int, bool] = {}
-        for run_id in {t.spec.run_id for t in tracked}:
-            for q in self.book.queued_jobs(run_id):
-                queued[q.job_id] = q.claimed_by is not None
         if not tracked:
             return
-        try:  # two calls for all of this engine's Jobs, however many
+        try:  # two calls for all of this engine's Jobs, however many; before the store, so
+            # that a pod which claims in between is seen as claimed, never as missing
             states = self.cluster.states({ENGINE_LABEL: engine_label(self.pod.engine_id)})
         except ShipyardError:
             return  # the API server is away: that says nothing about the jobs
+        queued = self._queued({t.spec.run_id for t in tracked})
         for entry in tracked:
             job_id = entry.spec.job_id
             state = states.get(entry.name)
@@ -190,20 +205,20 @@ class KubernetesExecutor:
         if state.failure:
             self._give_up(entry, f"Kubernetes gave up on Job {entry.name}: {state.failure}")
             return
-        pending = [p for p in state.pods if p.phase == "Pending"]
-        if entry.claimed or not pending:
+        if entry.claimed or not state.pods:
             return
-        pod = pending[-1]
+        pod = state.pods[-1]
+        waited = self.clock() - entry.since
         if pod.unschedulable:
             if not entry.said_unschedulable:
                 entry.said_unschedulable = True
-                self._log(
+                self.notes.log(
                     spec,
                     f"Waiting for a node of {pools.describe(spec.pool, spec.demands)}: "
                     f"{pod.unschedulable} (up to {self.wait:.0f} s; "
                     f"`{pools.label_command(spec.pool, spec.demands)}` lets a node take it).",
                 )
-            if self.clock() - entry.since >= self.wait:
+            if waited >= self.wait:
                 self._give_up(
                     entry,
                     f"no node can take this job: no node of "
@@ -216,37 +231,46 @@ class KubernetesExecutor:
             now = self.clock()
             if entry.start_trouble_since is None:
                 entry.start_trouble_since = now
-                self._log(spec, f"##[warning]The job's pod {pod.name} cannot start: {pod.waiting}")
+                self.notes.log(
+                    spec, f"##[warning]The job's pod {pod.name} cannot start: {pod.waiting}"
+                )
             elif now - entry.start_trouble_since >= START_GRACE_SECONDS:
                 self._give_up(entry, f"its pod {pod.name} could not start: {pod.waiting}")
-        else:
-            entry.start_trouble_since = None
+            return
+        entry.start_trouble_since = None
+        if waited >= self.wait + START_GRACE_SECONDS:  # scheduled, yet nobody claims
+            where = pod.waiting or pod.phase
+            self._give_up(
+                entry, f"its pod {pod.name} did not take the job in {waited:.0f} s ({where})"
+            )
 
     def _give_up(self, entry: _Tracked, why: str) -> None:
         """Fail a job the store still waits for, with the reason and the pod's last lines."""
-        self._forget(entry.spec.job_id)
+        job_id = entry.spec.job_id
+        now = self._queued({entry.spec.run_id})  # again: the look may be a second old
+        if job_id not in now:  # it ended meanwhile
+            self._forget(job_id)
+            return
+        if now[job_id] and not entry.claimed:  # a pod claimed it meanwhile: it speaks now
+            entry.claimed = True
+            return
         tail: list[str] = []
         with contextlib.suppress(ShipyardError):
             state = self.cluster.state(entry.name)
             if state is not None and state.pods:
                 tail = self.cluster.log_tail(state.pods[-1].name)
+        for line in tail:
+            self.notes.log(entry.spec, f"[pod] {line}")
+        self.notes.fail(entry.spec, why)  # raises when the store is away: tried again
+        self._forget(job_id)
         with contextlib.suppress(ShipyardError):
             self.cluster.delete(entry.name)
-        for line in tail:
-            self._log(entry.spec, f"[pod] {line}")
-        self._fail(entry.spec, why)
+
+    def _fail_now(self, job: JobSpec, message: str) -> None:
+        """At dispatch, on the engine's thread: a store that is away must not stop it."""
+        with contextlib.suppress(Exception):
+            self.notes.fail(job, message)
 
     def _forget(self, job_id: int) -> None:
         with self._lock:
             self._tracked.pop(job_id, None)
-
-    def _log(self, job: JobSpec, text: str) -> None:
-        with contextlib.suppress(Exception):
-            self.book.append_logs(job.run_id, job.job_id, None, [(self.clock(), text)])
-
-    def _fail(self, job: JobSpec, message: str) -> None:
-        self._log(job, "##[error]" + message)
-        self.book.report(
-            Report("job_finished", job.run_id, job.job_id, {"status": "failed", "message": message})
-        )
-        self._wake()

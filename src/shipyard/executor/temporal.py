@@ -27,18 +27,11 @@ from typing import Protocol
 from shipyard.adapters.temporal import JobTicket, TemporalJobs
 from shipyard.domain import pools
 from shipyard.domain.diagnostics import ShipyardError
-from shipyard.flow.run.records import QueuedJob, Report
+from shipyard.executor.book import JobBook, JobNotes, OwnWorkers
+from shipyard.flow.run.records import QueuedJob
 from shipyard.flow.run.spec import JobSpec
 
 MONITOR_SECONDS = 1.0
-
-
-class OwnWorkers(Protocol):
-    """Workers a service starts for itself (``executor.local_workers``), stopped with it."""
-
-    def start(self) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class Dispatcher(Protocol):
@@ -51,23 +44,6 @@ class Dispatcher(Protocol):
     def pollers(self, queue: str) -> list[str]: ...
 
     def close(self) -> None: ...
-
-
-class JobBook(Protocol):
-    """The store, as far as the executor reads and writes it."""
-
-    def queued_jobs(self, run_id: int) -> list[QueuedJob]: ...
-
-    def report(self, report: Report) -> None: ...
-
-    def append_logs(
-        self,
-        run_id: int,
-        job_id: int,
-        step_id: int | None,
-        lines: Sequence[tuple[float, str]],
-        reports: Sequence[Report] = (),
-    ) -> int: ...
 
 
 @dataclass
@@ -104,7 +80,7 @@ class TemporalExecutor:
         self._workflows: dict[int, str] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._wake: Callable[[], None] = lambda: None
+        self.notes = JobNotes(book, clock)
         self._monitor: threading.Thread | None = None
 
     @classmethod
@@ -127,7 +103,7 @@ class TemporalExecutor:
         )
 
     def start(self, wake: Callable[[], None]) -> None:
-        self._wake = wake
+        self.notes.wake = wake
         if self.own_workers is not None:
             self.own_workers.start()
         self._monitor = threading.Thread(target=self._watch, name="temporal-monitor", daemon=True)
@@ -240,12 +216,7 @@ class TemporalExecutor:
             self._waiting.pop(job_id, None)
 
     def _log(self, job: JobSpec, text: str) -> None:
-        with contextlib.suppress(Exception):
-            self.book.append_logs(job.run_id, job.job_id, None, [(self.clock(), text)])
+        self.notes.log(job, text)
 
     def _fail(self, job: JobSpec, message: str) -> None:
-        self._log(job, "##[error]" + message)
-        self.book.report(
-            Report("job_finished", job.run_id, job.job_id, {"status": "failed", "message": message})
-        )
-        self._wake()
+        self.notes.fail(job, message)

@@ -40,6 +40,8 @@ from shipyard.platform.paths import PlatformPaths
 from shipyard.platform.toolenv import RegistryTarget
 
 REPOSITORY = "node/agent"
+BASE_TAG = "base/agent:bookworm-1"  # must match the ``agent`` row of platform/images.py
+BASE_PYTHON = (3, 11)  # Debian bookworm's
 LIB = "/opt/shipyard/lib"
 ENTRY = ("python3", "-m", "shipyard.executor.kube_agent")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[([^\]]*)\])?")
@@ -55,31 +57,33 @@ def runtime_closure(root: str = "shipyard") -> list[md.Distribution]:
 
     A requirement behind ``extra == "x"`` counts only when its parent asked for extra ``x``;
     any other marker counts when the distribution is installed (it was, for this platform).
+    Each (distribution, extras) pair is visited once, so cycles through extras end.
     """
     seen: dict[str, md.Distribution] = {}
+    visited: set[tuple[str, frozenset[str]]] = set()
     todo: list[tuple[str, frozenset[str]]] = [(root, frozenset())]
     while todo:
         name, extras = todo.pop()
+        key = _canonical(name)
+        if (key, extras) in visited:
+            continue
+        visited.add((key, extras))
         try:
             dist = md.distribution(name)
         except md.PackageNotFoundError:
             continue  # a requirement for another platform
-        key = _canonical(dist.metadata["Name"])
-        if key in seen and not extras:
-            continue
         if key != _canonical(root):
             seen[key] = dist
         for text in dist.requires or []:
             requirement, _, marker = text.partition(";")
-            wanted = _EXTRA.findall(marker)
-            if wanted and not set(wanted) & extras:
+            wanted = {_canonical(e) for e in _EXTRA.findall(marker)}
+            if wanted and not wanted & extras:
                 continue
             match = _NAME.match(requirement)
             if match is None:
                 continue
-            sub = frozenset(e.strip() for e in (match.group(3) or "").split(",") if e.strip())
-            if _canonical(match.group(1)) not in seen or sub:
-                todo.append((match.group(1), sub))
+            sub = frozenset(_canonical(e) for e in (match.group(3) or "").split(",") if e.strip())
+            todo.append((match.group(1), sub))
     return sorted(seen.values(), key=lambda d: _canonical(d.metadata["Name"]))
 
 
@@ -112,13 +116,14 @@ class AgentContent:
         return cls(tuple(runtime_closure()), Path(shipyard.__file__).parent)
 
     def libraries_digest(self) -> str:
-        h = hashlib.sha256(f"python{sys.version_info.major}.{sys.version_info.minor}".encode())
+        recipe = f"python{sys.version_info.major}.{sys.version_info.minor} {BASE_TAG} {LIB}"
+        h = hashlib.sha256(recipe.encode())
         for dist in self.libraries:
             h.update(f"{dist.metadata['Name']}=={dist.version}\n".encode())
         return h.hexdigest()[:16]
 
     def tag(self) -> str:
-        h = hashlib.sha256(self.libraries_digest().encode())
+        h = hashlib.sha256((self.libraries_digest() + " ".join(ENTRY)).encode())
         for path in _package_files(self.package):
             h.update(str(path.relative_to(self.package)).encode() + b"\0")
             h.update(path.read_bytes())
@@ -127,7 +132,15 @@ class AgentContent:
     def stage_libraries(self, into: Path) -> None:
         for dist in self.libraries:
             site = Path(str(dist.locate_file("")))
-            for top in _top_entries(dist):
+            tops = _top_entries(dist)
+            if not tops:
+                raise PlatformError(
+                    "agent image",
+                    f"{dist.metadata['Name']} {dist.version} lists no installed files "
+                    "(an editable install?): the agent image cannot carry it",
+                    hint="install Shipyard's dependencies normally (`make setup`)",
+                )
+            for top in tops:
                 source = site / top
                 if source.is_dir():
                     shutil.copytree(source, into / top, dirs_exist_ok=True, symlinks=True)
@@ -158,14 +171,15 @@ class AgentImage:
         self.env = env
         self.adapters = adapters
         self.content = content or AgentContent.of_this_installation()
+        self.tag = self.content.tag()  # once: hashing the package is the costly part
 
     def reference(self) -> str:
-        return f"{self.target.address}/{REPOSITORY}:{self.content.tag()}"
+        return f"{self.target.address}/{REPOSITORY}:{self.tag}"
 
     def exists(self) -> bool:
         t = self.target
         client = self.adapters.registry(t.address, t.secure, t.username, t.password.reveal())
-        return client.has_manifest(REPOSITORY, self.content.tag())
+        return client.has_manifest(REPOSITORY, self.tag)
 
     def ensure(self, say: Callable[[str], None] = lambda _line: None) -> str:
         """The image reference, built and pushed first when missing."""
@@ -173,6 +187,16 @@ class AgentImage:
         if self.exists():
             return ref
         base = base_image("agent")
+        if f"{base.repository}:{base.tag}" != BASE_TAG:
+            raise PlatformError("agent image", f"BASE_TAG says {BASE_TAG}, the base is {base.tag}")
+        here = sys.version_info[:2]
+        if here != BASE_PYTHON:
+            raise PlatformError(
+                "agent image",
+                f"this Shipyard runs on Python {here[0]}.{here[1]}, the agent base has "
+                f"{BASE_PYTHON[0]}.{BASE_PYTHON[1]}: its compiled libraries would not load there",
+                hint="run Shipyard on Python 3.11 to use the Kubernetes executor",
+            )
         t = self.target
         client = self.adapters.registry(t.address, t.secure, t.username, t.password.reveal())
         if not client.has_manifest(base.repository, base.tag):
@@ -254,6 +278,15 @@ class AgentImage:
                 "--label",
                 f"org.opencontainers.image.description=Shipyard build agent {self.content.tag()}",
                 ctr,
+            )
+            self._buildah(  # the image must at least start its agent
+                "checking that the agent starts in the image",
+                "run",
+                ctr,
+                "--",
+                *ENTRY[:2],
+                "shipyard.executor.kube_agent",
+                "--help",
             )
             self._buildah("committing the agent image", "commit", "--rm", ctr, ref)
         except PlatformError:

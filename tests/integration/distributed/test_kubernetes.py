@@ -19,7 +19,7 @@ from shipyard.adapters.kube_jobs import KubeJobs
 from shipyard.domain import registry_access
 from shipyard.executor.kube_manifest import job_name
 from shipyard.executor.service import LocalService
-from shipyard.platform import Platform
+from shipyard.platform import Platform, binary
 from shipyard.platform.images import ImageBuilder
 from shipyard.platform.settings import ExecutorSettings
 from tests.integration.distributed.conftest import settle
@@ -185,3 +185,28 @@ def test_an_agent_killed_with_9_is_replaced_by_a_pod_that_takes_the_job_over(
     assert status == "succeeded", (message, log)
     assert "was lost; the job starts again from its first step" in log
     assert worker.startswith("sy-")
+
+
+def test_a_pod_evicted_mid_job_is_replaced_and_the_job_finishes(
+    repo_of: Callable[[str], Path], kube_service: LocalService, shipyard_platform: Platform
+) -> None:
+    run_id = _submit(kube_service, repo_of(LONG.format(seconds="6.75")))
+    wait_for(lambda: processes_matching("sleep 6.75"), timeout=90, what="the step to start")
+    (job_id,) = [j.job_id for j in kube_service.store.queued_jobs(run_id)]
+    first = _jobs(kube_service, run_id)["Job"][1]
+    kubectl = [
+        str(binary("kubectl")),
+        "--kubeconfig",
+        str(shipyard_platform.paths.admin_kubeconfig),
+    ]
+    where = ["--context", "admin@devtest", "-n", NAMESPACE]
+    # What a drain does: delete the pod (SIGTERM first), with no cancel asked.
+    subprocess.run(
+        [*kubectl, *where, "delete", "pod", first, "--wait=false"], check=True, capture_output=True
+    )
+    settle(kube_service, run_id, timeout=180)
+    status, worker, message = _jobs(kube_service, run_id)["Job"]
+    log = _log(kube_service, run_id)
+    assert status == "succeeded", (message, log)
+    assert worker != first and worker.startswith(job_name(kube_service.engine.id, job_id))
+    assert f"({first}#1 on shipyard-node) was lost" in log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from shipyard.executor.kube_manifest import AgentPod, HostMount, job_manifest, job_name
@@ -48,7 +49,8 @@ def test_secrets_come_from_the_secret_never_the_jobs_spec() -> None:
 def test_retries_deadline_and_grace_follow_the_job() -> None:
     job = job_manifest(POD, _spec())["spec"]
     assert job["backoffLimit"] == 2  # attempts - 1: a lost pod is replaced twice
-    assert job["activeDeadlineSeconds"] == 60 * 60 + 300
+    assert job["activeDeadlineSeconds"] == 3 * (60 + 5) * 60 + 900  # every attempt fits
+    assert job["podReplacementPolicy"] == "Failed"
     assert job["template"]["spec"]["terminationGracePeriodSeconds"] == 5 * 60
     assert job["template"]["spec"]["restartPolicy"] == "Never"
     assert job["template"]["spec"]["automountServiceAccountToken"] is False
@@ -60,4 +62,22 @@ def test_host_directories_keep_their_paths_and_the_repository_is_read_only() -> 
     points = {m["mountPath"]: m["readOnly"] for m in pod["containers"][0]["volumeMounts"][1:]}
     assert points == {"/state": False, "/etc/ssl/certs": True, "/repos/app": True}
     paths = [v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v]
-    assert paths == ["/state", "/etc/ssl/certs", "/repos/app"]
+    assert paths == ["/state", "/repos/app", "/etc/ssl/certs"]  # parents first
+
+
+def test_a_mask_hides_a_folder_and_what_is_mounted_inside_it_shows_again() -> None:
+    mounts = (
+        HostMount(Path("/home/state/platform/kubeconfig"), read_only=True, kind="File"),
+        HostMount(Path("/home/state/platform"), kind="Mask"),
+        HostMount(Path("/home/state")),
+    )
+    bare = dataclasses.replace(POD, mounts=())
+    pod = job_manifest(bare, _spec(), mounts)["spec"]["template"]["spec"]
+    points = [m["mountPath"] for m in pod["containers"][0]["volumeMounts"]]
+    assert points[1:] == [
+        "/home/state",
+        "/home/state/platform",
+        "/home/state/platform/kubeconfig",
+    ]
+    kinds = [("emptyDir" in v, v.get("hostPath", {}).get("type")) for v in pod["volumes"][-3:]]
+    assert kinds == [(False, "Directory"), (True, None), (False, "File")]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from shipyard.adapters.kube import KubeRefused
 from shipyard.adapters.kube_jobs import JobState, PodState
 from shipyard.domain.diagnostics import ShipyardError
 from shipyard.executor.kube_manifest import AgentPod
@@ -15,7 +18,8 @@ UNSCHEDULABLE = "0/1 nodes are available: 1 node(s) didn't match Pod's node affi
 
 
 class FakeCluster:
-    def __init__(self, down: bool = False) -> None:
+    def __init__(self, down: bool = False, refuse: Exception | None = None) -> None:
+        self.refuse = refuse
         self.created: list[dict[str, Any]] = []
         self.deleted: list[str] = []
         self.jobs: dict[str, JobState] = {}
@@ -25,6 +29,8 @@ class FakeCluster:
     def create(self, manifest: dict[str, Any]) -> None:
         if self.down:
             raise ShipyardError("the API server of context 'admin@devtest' did not answer")
+        if self.refuse is not None:
+            raise self.refuse
         self.created.append(manifest)
 
     def delete(self, name: str, grace_seconds: int | None = None) -> None:
@@ -199,3 +205,88 @@ def test_one_look_at_the_cluster_serves_every_job_of_the_engine() -> None:
         cluster.jobs[f"sy-e1-{job_id}"] = JobState(f"sy-e1-{job_id}", 1, 0, 0)
     ex.check()
     assert cluster.calls == 1 and not book.reports
+
+
+def test_a_job_an_earlier_try_created_already_is_tracked_not_failed() -> None:
+    cluster = FakeCluster(refuse=KubeRefused('jobs "sy-e1-7" already exists', code=409))
+    book, clock = Book(), Clock()
+    ex = _executor(cluster, book, clock)
+    ex.dispatch(_spec())
+    assert not book.reports
+    _queue(book)
+    cluster.jobs["sy-e1-7"] = _pending(UNSCHEDULABLE)
+    ex.check()
+    assert any("Waiting for a node" in x for x in book.lines)
+
+
+def test_a_create_whose_answer_was_lost_removes_the_job_it_may_have_made() -> None:
+    cluster, book, clock = FakeCluster(down=True), Book(), Clock()
+    _executor(cluster, book, clock).dispatch(_spec())
+    assert cluster.deleted == ["sy-e1-7"] and book.reports[0].data["status"] == "failed"
+
+
+class AwayBook(Book):
+    def __init__(self) -> None:
+        super().__init__()
+        self.away = True
+
+    def report(self, report: Any) -> None:
+        if self.away:
+            raise ShipyardError("database is locked")
+        super().report(report)
+
+
+def test_a_failure_the_store_could_not_take_is_reported_again_at_the_next_look() -> None:
+    cluster, book, clock = FakeCluster(), AwayBook(), Clock()
+    ex = _executor(cluster, book, clock)
+    ex.dispatch(_spec())
+    _queue(book)
+    cluster.jobs["sy-e1-7"] = _pending(UNSCHEDULABLE)
+    clock.t += 31
+    with pytest.raises(ShipyardError):  # the monitor's loop swallows it
+        ex.check()
+    assert not book.reports and cluster.deleted == []
+    book.away = False
+    ex.check()
+    assert book.reports[0].data["message"].startswith("no node can take this job")
+
+
+class ClaimingBook(Book):
+    """The store as a pod claims the job between the monitor's look and its verdict."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def queued_jobs(self, run_id: int) -> list[QueuedJob]:
+        self.reads += 1
+        if self.reads > 1:
+            self.queued[7] = QueuedJob(7, 1, "e1", "sy-e1-7-abcde#1", None, False)
+        return super().queued_jobs(run_id)
+
+
+def test_a_pod_that_claims_while_the_monitor_decides_keeps_its_job() -> None:
+    cluster, book, clock = FakeCluster(), ClaimingBook(), Clock()
+    ex = _executor(cluster, book, clock)
+    ex.dispatch(_spec())
+    _queue(book)
+    cluster.jobs["sy-e1-7"] = _pending(UNSCHEDULABLE)
+    clock.t += 31
+    ex.check()
+    assert not book.reports and cluster.deleted == []
+
+
+def test_a_pod_that_runs_but_never_claims_fails_after_the_wait_and_the_grace() -> None:
+    cluster, book, clock = FakeCluster(), Book(), Clock()
+    ex = _executor(cluster, book, clock)
+    ex.dispatch(_spec())
+    _queue(book)
+    pod = PodState("sy-e1-7-abcde", "Pending", "node", waiting="ContainerCreating")
+    cluster.jobs["sy-e1-7"] = JobState("sy-e1-7", 1, 0, 0, pods=(pod,))
+    clock.t += 31
+    ex.check()
+    assert not book.reports  # image pulls and volume mounts get their minute
+    clock.t += START_GRACE_SECONDS
+    ex.check()
+    assert "did not take the job" in book.reports[0].data["message"]
+    assert "ContainerCreating" in book.reports[0].data["message"]
