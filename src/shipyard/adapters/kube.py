@@ -52,6 +52,36 @@ class NodeState:
     ready: bool
 
 
+def open_client(kubeconfig: Path, context: str, timeout: float = 15.0) -> Client:
+    """A client of one context of one kubeconfig file; never ``~/.kube/config`` implicitly."""
+    try:
+        config = KubeConfig.from_file(kubeconfig).get(context_name=context)
+    except (ConfigError, OSError, KeyError) as exc:
+        raise KubeUnreachable(
+            f"cannot use context '{context}' of {kubeconfig}: {exc}",
+            hint="run `shipyard platform up` to write it again",
+        ) from None
+    return Client(config, timeout=httpx2.Timeout(timeout), field_manager=FIELD_MANAGER)
+
+
+@contextlib.contextmanager
+def answers(context: str) -> Iterator[None]:
+    """API errors and unanswered calls as KubeRefused and KubeUnreachable naming the context."""
+    try:
+        yield
+    except ApiError as exc:
+        status = exc.status
+        raise KubeRefused(
+            f"{context}: {status.message or status.reason} ({status.code})",
+            code=int(status.code or 0),
+        ) from None
+    except httpx2.HTTPError as exc:
+        raise KubeUnreachable(
+            f"the API server of context '{context}' did not answer: {exc}",
+            hint="check `shipyard platform status`",
+        ) from None
+
+
 @dataclass(slots=True)
 class KubeApi:
     """One context of one kubeconfig file."""
@@ -62,29 +92,9 @@ class KubeApi:
 
     @contextlib.contextmanager
     def _client(self) -> Iterator[Client]:
-        try:
-            config = KubeConfig.from_file(self.kubeconfig).get(context_name=self.context)
-        except (ConfigError, OSError, KeyError) as exc:
-            raise KubeUnreachable(
-                f"cannot use context '{self.context}' of {self.kubeconfig}: {exc}",
-                hint="run `shipyard platform up` to write it again",
-            ) from None
-        try:
-            with Client(
-                config, timeout=httpx2.Timeout(self.timeout), field_manager=FIELD_MANAGER
-            ) as client:
-                yield client
-        except ApiError as exc:
-            status = exc.status
-            raise KubeRefused(
-                f"{self.context}: {status.message or status.reason} ({status.code})",
-                code=int(status.code or 0),
-            ) from None
-        except httpx2.HTTPError as exc:
-            raise KubeUnreachable(
-                f"the API server of context '{self.context}' did not answer: {exc}",
-                hint="check `shipyard platform status`",
-            ) from None
+        client = open_client(self.kubeconfig, self.context, self.timeout)
+        with client, answers(self.context):
+            yield client
 
     def ready(self) -> bool:
         """True when the API answers an authenticated read."""

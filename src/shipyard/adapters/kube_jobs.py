@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx2
-from lightkube import ApiError, Client, ConfigError, KubeConfig, codecs
+from lightkube import Client, codecs
 from lightkube.resources.batch_v1 import Job
 from lightkube.resources.core_v1 import Pod, Secret
 from lightkube.types import CascadeType
 
-from shipyard.adapters.kube import FIELD_MANAGER, KubeRefused, KubeUnreachable
+from shipyard.adapters.kube import KubeRefused, KubeUnreachable, answers, open_client
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,30 +92,12 @@ class KubeJobs:
     def __init__(self, kubeconfig: Path, context: str, namespace: str) -> None:
         self.context = context
         self.namespace = namespace
-        try:
-            config = KubeConfig.from_file(kubeconfig).get(context_name=context)
-        except (ConfigError, OSError, KeyError) as exc:
-            raise KubeUnreachable(
-                f"cannot use context '{context}' of {kubeconfig}: {exc}",
-                hint="run `shipyard platform up` to write it again",
-            ) from None
-        self._client = Client(config, timeout=httpx2.Timeout(15.0), field_manager=FIELD_MANAGER)
+        self._client = open_client(kubeconfig, context)
 
     @contextlib.contextmanager
     def _call(self) -> Iterator[Client]:
-        try:
+        with answers(self.context):
             yield self._client
-        except ApiError as exc:
-            status = exc.status
-            raise KubeRefused(
-                f"{self.context}: {status.message or status.reason} ({status.code})",
-                code=int(status.code or 0),
-            ) from None
-        except httpx2.HTTPError as exc:
-            raise KubeUnreachable(
-                f"the API server of context '{self.context}' did not answer: {exc}",
-                hint="check `shipyard platform status`",
-            ) from None
 
     def apply(self, manifest: dict[str, Any]) -> None:
         with self._call() as client:
