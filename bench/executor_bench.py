@@ -167,11 +167,9 @@ Row = tuple[str, str, list[float], float]
 
 def _kubernetes(tmp: Path) -> list[Row]:
     """Runs on the real node with the machine's platform, a store in the temp folder."""
-    from shipyard.domain import registry_access
     from shipyard.domain.diagnostics import ShipyardError
     from shipyard.executor.service import LocalService
-    from shipyard.platform import Platform
-    from shipyard.platform.images import ImageBuilder
+    from shipyard.platform import Platform, lifecycle
     from shipyard.platform.settings import ExecutorSettings
 
     platform = Platform.load()
@@ -185,14 +183,7 @@ def _kubernetes(tmp: Path) -> list[Row]:
     os.environ["SHIPYARD_SECRET_KEY_FILE"] = str(store / "secret.key")
     repo = _repo(store)
     try:
-        ImageBuilder(
-            platform.paths,
-            platform.target_as(registry_access.PLATFORM),
-            platform.tool_env_as(registry_access.PLATFORM),
-            platform.adapters,
-            platform.progress,
-            platform.settings.debian_mirror,
-        ).ensure(("agent",))
+        lifecycle.image_builder(platform).ensure(("agent",))
         svc = LocalService.start(executor_settings=ExecutorSettings(kind="kubernetes"))
     except ShipyardError as err:
         print(f"kubernetes: left out ({err.message})")

@@ -19,6 +19,7 @@ cheap check on every service start.
 from __future__ import annotations
 
 import compileall
+import contextlib
 import hashlib
 import importlib.metadata as md
 import re
@@ -230,32 +231,33 @@ class AgentImage:
         )
         return done.returncode == 0
 
+    @contextlib.contextmanager
+    def _container(self, what: str, image: str, *pull: str) -> Iterator[str]:
+        """A working container from ``image``, removed again when a step in it fails."""
+        ctr = self._buildah(what, "from", *pull, image)
+        try:
+            yield ctr
+        except PlatformError:
+            self._buildah("removing the working container", "rm", ctr, check=False)
+            raise
+
     def _libraries(self, base_ref: str) -> str:
         """The base plus the libraries layer, kept in local storage by its digest."""
         name = f"localhost/shipyard-agent-libraries:{self.content.libraries_digest()}"
         if self._has_local(name):
             return name
         pull = ["--tls-verify=false"] if not self.target.secure else []
-        ctr = self._buildah("buildah from the agent base", "from", *pull, base_ref)
-        try:
+        with self._container("buildah from the agent base", base_ref, *pull) as ctr:
             with tempfile.TemporaryDirectory(prefix="agent-lib-", dir=self.paths.state) as tmp:
                 stage = Path(tmp) / "lib"
                 stage.mkdir()
                 self.content.stage_libraries(stage)
                 self._buildah("copying the libraries", "copy", ctr, f"{stage}/", LIB)
             self._buildah("committing the libraries layer", "commit", "--rm", ctr, name)
-        except PlatformError:
-            self.adapters.run(
-                [str(binary(self.paths, tool("buildah"))), "rm", ctr],
-                extra_env=self.env,
-                check=False,
-            )
-            raise
         return name
 
     def _final(self, libraries: str, ref: str) -> None:
-        ctr = self._buildah("buildah from the libraries layer", "from", libraries)
-        try:
+        with self._container("buildah from the libraries layer", libraries) as ctr:
             with tempfile.TemporaryDirectory(prefix="agent-pkg-", dir=self.paths.state) as tmp:
                 stage = Path(tmp)
                 self.content.stage_package(stage)
@@ -276,7 +278,7 @@ class AgentImage:
                 "--cmd",
                 "",
                 "--label",
-                f"org.opencontainers.image.description=Shipyard build agent {self.content.tag()}",
+                f"org.opencontainers.image.description=Shipyard build agent {self.tag}",
                 ctr,
             )
             self._buildah(  # the image must at least start its agent
@@ -289,12 +291,5 @@ class AgentImage:
                 "--help",
             )
             self._buildah("committing the agent image", "commit", "--rm", ctr, ref)
-        except PlatformError:
-            self.adapters.run(
-                [str(binary(self.paths, tool("buildah"))), "rm", ctr],
-                extra_env=self.env,
-                check=False,
-            )
-            raise
         push = ["push"] + (["--tls-verify=false"] if not self.target.secure else [])
         self._buildah(f"pushing {ref}", *push, ref)

@@ -122,6 +122,18 @@ def temporal_service(platform: Platform) -> TemporalService:
     )
 
 
+def image_builder(platform: Platform) -> ImageBuilder:
+    """Base images, built and pushed with the platform's registry identity."""
+    return ImageBuilder(
+        platform.paths,
+        platform.target_as(registry_access.PLATFORM),
+        platform.tool_env_as(registry_access.PLATFORM),
+        platform.adapters,
+        platform.progress,
+        platform.settings.debian_mirror,
+    )
+
+
 def clusters(platform: Platform) -> Clusters:
     return Clusters(platform.paths, platform.settings, platform.adapters, platform.progress)
 
@@ -146,14 +158,7 @@ def up(platform: Platform) -> None:
         ensure_registry(platform)
         if platform.settings.executor.embedded_temporal:
             temporal_service(platform).ensure()
-        ImageBuilder(
-            platform.paths,
-            platform.target_as(registry_access.PLATFORM),
-            platform.tool_env_as(registry_access.PLATFORM),
-            platform.adapters,
-            platform.progress,
-            platform.settings.debian_mirror,
-        ).ensure(wanted_base_images(platform))
+        image_builder(platform).ensure(wanted_base_images(platform))
         if node_cluster is None and node.stop():
             platform.progress.info("stopped the real node: the settings no longer ask for one")
         if platform.settings.embedded_clusters:

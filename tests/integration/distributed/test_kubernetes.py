@@ -16,32 +16,22 @@ from pathlib import Path
 import pytest
 
 from shipyard.adapters.kube_jobs import KubeJobs
-from shipyard.domain import registry_access
 from shipyard.executor.kube_manifest import job_name
 from shipyard.executor.service import LocalService
-from shipyard.platform import Platform, binary
-from shipyard.platform.images import ImageBuilder
+from shipyard.platform import Platform, binary, lifecycle
 from shipyard.platform.settings import ExecutorSettings
 from tests.integration.distributed.conftest import settle
+from tests.integration.distributed.test_temporal import REGISTRY, _jobs, _log, _submit
 from tests.integration.run.conftest import processes_matching, wait_for
-from tests.integration.run.test_crash_and_cancel import _request
 
 pytestmark = [pytest.mark.integration, pytest.mark.platform]
 
-REGISTRY = "pipelines:\n  app: azure-pipelines.yml\n"
 NAMESPACE = "shipyard-agents"
 
 
 def ensure_agent_base(platform: Platform) -> None:
     """``base/agent`` (``platform up`` builds it when executor.kind asks for Kubernetes)."""
-    ImageBuilder(
-        platform.paths,
-        platform.target_as(registry_access.PLATFORM),
-        platform.tool_env_as(registry_access.PLATFORM),
-        platform.adapters,
-        platform.progress,
-        platform.settings.debian_mirror,
-    ).ensure(("agent",))
+    lifecycle.image_builder(platform).ensure(("agent",))
 
 
 @pytest.fixture
@@ -84,22 +74,6 @@ def repo_of(tmp_path: Path) -> Callable[[str], Path]:
         return repo
 
     return make
-
-
-def _submit(svc: LocalService, repo: Path) -> int:
-    run_id = svc.engine.submit(_request(repo)).result(60)
-    assert run_id is not None
-    return run_id
-
-
-def _jobs(svc: LocalService, run_id: int) -> dict[str, tuple[str, str, str]]:
-    run = svc.store.get_run(run_id)
-    assert run is not None
-    return {j.name: (str(j.status), j.worker, j.message) for s in run.stages for j in s.jobs}
-
-
-def _log(svc: LocalService, run_id: int) -> str:
-    return "\n".join(line.text for line in svc.store.logs(run_id))
 
 
 def _cluster(platform: Platform) -> KubeJobs:
