@@ -167,6 +167,7 @@ def test_a_pod_evicted_mid_job_is_replaced_and_the_job_finishes(
     run_id = _submit(kube_service, repo_of(LONG.format(seconds="6.75")))
     wait_for(lambda: processes_matching("sleep 6.75"), timeout=90, what="the step to start")
     (job_id,) = [j.job_id for j in kube_service.store.queued_jobs(run_id)]
+    wait_for(lambda: _jobs(kube_service, run_id)["Job"][1], timeout=30, what="the job's pod")
     first = _jobs(kube_service, run_id)["Job"][1]
     kubectl = [
         str(binary("kubectl")),
