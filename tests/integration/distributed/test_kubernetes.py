@@ -18,7 +18,7 @@ import pytest
 from shipyard.adapters.kube_jobs import KubeJobs
 from shipyard.executor.kube_manifest import job_name
 from shipyard.executor.service import LocalService
-from shipyard.platform import Platform, binary, lifecycle
+from shipyard.platform import Platform, binary, lifecycle, registry_auth
 from shipyard.platform.settings import ExecutorSettings
 from tests.integration.distributed.conftest import settle
 from tests.integration.distributed.test_temporal import REGISTRY, _jobs, _log, _submit
@@ -85,6 +85,7 @@ jobs:
 - job: Here
   steps:
   - script: echo "in a pod"
+  - script: test ! -e {admin} && test ! -e {signing} && test -s {kubeconfig} && echo private ok
 - job: Gpu
   pool:
     name: gpu
@@ -97,12 +98,20 @@ jobs:
 def test_a_job_runs_in_a_pod_on_the_node_of_its_pool_and_one_no_node_serves_fails(
     repo_of: Callable[[str], Path], kube_service: LocalService, shipyard_platform: Platform
 ) -> None:
-    run_id = _submit(kube_service, repo_of(BY_POOL))
+    paths = shipyard_platform.paths
+    pipeline = BY_POOL.format(
+        admin=paths.admin_kubeconfig,
+        signing=registry_auth.signing_key(paths),
+        kubeconfig=paths.kubeconfig,
+    )
+    run_id = _submit(kube_service, repo_of(pipeline))
     settle(kube_service, run_id, timeout=180)
     jobs = _jobs(kube_service, run_id)
     status, worker, _ = jobs["Here"]
     assert status == "succeeded", jobs
     assert "in a pod" in _log(kube_service, run_id)
+    # The environments' kubeconfig is there; the admin's and the token signing key are not.
+    assert "private ok" in _log(kube_service, run_id)
     cluster = _cluster(shipyard_platform)
     try:
         state = cluster.state(worker.rsplit("-", 1)[0])  # the worker is the Job's pod
