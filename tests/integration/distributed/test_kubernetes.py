@@ -85,7 +85,7 @@ jobs:
 - job: Here
   steps:
   - script: echo "in a pod"
-  - script: test ! -e {admin} && test ! -e {signing} && test -s {kubeconfig} && echo private ok
+  - script: test ! -e {admin} && test ! -e {signing} && test -s {kubeconfig} && echo private $((6 * 7))
 - job: Gpu
   pool:
     name: gpu
@@ -111,7 +111,7 @@ def test_a_job_runs_in_a_pod_on_the_node_of_its_pool_and_one_no_node_serves_fail
     assert status == "succeeded", jobs
     assert "in a pod" in _log(kube_service, run_id)
     # The environments' kubeconfig is there; the admin's and the token signing key are not.
-    assert "private ok" in _log(kube_service, run_id)
+    assert "private 42" in _log(kube_service, run_id)
     cluster = _cluster(shipyard_platform)
     try:
         state = cluster.state(worker.rsplit("-", 1)[0])  # the worker is the Job's pod
