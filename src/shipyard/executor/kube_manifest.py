@@ -185,19 +185,3 @@ def env_secret(name: str, namespace: str, values: Mapping[str, str]) -> dict[str
         "type": "Opaque",
         "stringData": dict(values),
     }
-
-
-def namespace(name: str) -> dict[str, Any]:
-    """The agents' namespace: privileged Pod Security, said explicitly."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": name,
-            "labels": {
-                **MANAGED_BY,
-                "pod-security.kubernetes.io/enforce": "privileged",
-                "pod-security.kubernetes.io/warn": "privileged",
-            },
-        },
-    }

@@ -2,8 +2,9 @@
 
 :func:`connect` is what a service calls when ``executor.kind = "kubernetes"``. It makes sure
 the agent image of this very installation is in the registry (built in seconds on top of
-``base/agent`` when the code changed, see :mod:`shipyard.platform.agent`), that the agents'
-namespace exists, and writes one Secret per engine with the store's location and keys,
+``base/agent`` when the code changed, see :mod:`shipyard.platform.agent`), that its identity
+(``executor`` of ``executor.kubeconfig``, which may only run Jobs in the agents' namespace)
+works, and writes one Secret per engine with the store's location and keys,
 removed again when the service stops. The pods get the platform's and the store's
 directories at their own paths, because the tool configuration, the container storage and
 the artifact folder are the engine machine's (the real node is that machine).
@@ -21,13 +22,7 @@ from shipyard.adapters.kube_jobs import KubeJobs
 from shipyard.domain import registry_access
 from shipyard.domain.diagnostics import ShipyardError
 from shipyard.executor.book import JobBook
-from shipyard.executor.kube_manifest import (
-    AgentPod,
-    HostMount,
-    engine_label,
-    env_secret,
-    namespace,
-)
+from shipyard.executor.kube_manifest import AgentPod, HostMount, engine_label, env_secret
 from shipyard.executor.kubernetes import KubernetesExecutor
 from shipyard.platform import registry_auth, toolenv
 from shipyard.platform.agent import AgentImage
@@ -178,19 +173,27 @@ def connect(
         platform.tool_env_as(registry_access.PLATFORM),
         platform.adapters,
     ).ensure(say or _to_stderr)
+    settings = platform.settings
+    kubeconfig = (
+        platform.paths.executor_kubeconfig
+        if settings.embedded_clusters or settings.kubeconfig is None
+        else settings.kubeconfig
+    )
     try:
-        cluster = KubeJobs(
-            platform.paths.admin_kubeconfig, chosen.kubernetes_context, chosen.kubernetes_namespace
-        )
+        cluster = KubeJobs(kubeconfig, chosen.kubernetes_context, chosen.kubernetes_namespace)
     except ShipyardError as err:
         raise ShipyardError(
             f"{_where(platform, 'executor.kubernetes_context')}: {err.message}", hint=err.hint
         ) from None
-    try:
-        cluster.apply(namespace(chosen.kubernetes_namespace))
-    except ShipyardError:
+    try:  # may this identity run Jobs there? (the namespace is made by `platform up`)
+        cluster.states({})
+    except ShipyardError as err:
         cluster.close()
-        raise
+        raise ShipyardError(
+            f"{_where(platform, 'executor.kubernetes_namespace')}: cannot list Jobs in "
+            f"'{chosen.kubernetes_namespace}': {err.message}",
+            hint="`shipyard platform up` makes the agents' namespace and the executor's identity",
+        ) from None
     secret = f"shipyard-agent-{engine_label(engine_id)}"
     env = pod_env(platform, config)
     pod = AgentPod(

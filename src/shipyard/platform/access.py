@@ -18,7 +18,9 @@ from shipyard.platform.deps import Adapters
 from shipyard.platform.kubeconfig import ClusterAccess, EnvironmentAccess
 from shipyard.platform.paths import PlatformPaths
 from shipyard.platform.progress import Progress
-from shipyard.platform.topology import CLUSTERS, Environment
+from shipyard.platform.topology import AGENTS_CLUSTER, AGENTS_NAMESPACE, CLUSTERS, Environment
+
+EXECUTOR_CONTEXT = "executor"
 
 
 def tokens_file(paths: PlatformPaths) -> Path:
@@ -54,7 +56,10 @@ class AccessSetup:
                 for env in spec.environments:
                     for manifest in rbac.manifests(env):
                         admin.apply(manifest)
-            issued = self._tokens(access)
+                if spec.name == AGENTS_CLUSTER:
+                    for manifest in rbac.executor_manifests(AGENTS_NAMESPACE):
+                        admin.apply(manifest)
+            issued = self._tokens(access) + self._executor_token(access)
             if issued:
                 step.detail(f"{issued} token(s) issued")
             else:  # server-side apply of unchanged manifests changes nothing
@@ -80,13 +85,38 @@ class AccessSetup:
         return issued
 
     def _still_good(self, env: Environment, expires: datetime | None) -> bool:
+        return self._valid(self.paths.kubeconfig, env.name, rbac.username(env), expires)
+
+    def _valid(self, path: Path, context: str, user: str, expires: datetime | None) -> bool:
         if expires is None or expires - datetime.now(UTC) < timedelta(seconds=rbac.RENEW_BEFORE):
             return False
         try:
-            who = self.adapters.kube(self.paths.kubeconfig, env.name).whoami()
+            who = self.adapters.kube(path, context).whoami()
         except EnvironmentProblem:
             return False
-        return who == rbac.username(env)
+        return who == user
+
+    def _executor_token(self, access: list[ClusterAccess]) -> int:
+        """The Kubernetes executor's kubeconfig: one context, ``executor``, whose token may
+        only run Jobs in the agents' namespace. Kept apart from the environments' kubeconfig,
+        which job steps get: a step must not be able to start privileged pods."""
+        path = self.paths.executor_kubeconfig
+        entry = EnvironmentAccess(EXECUTOR_CONTEXT, AGENTS_CLUSTER, AGENTS_NAMESPACE, "")
+        token = kubeconfig.tokens_in(path).get(entry.user, "")
+        expiries = kubeconfig.read_expiries(tokens_file(self.paths))
+        user = rbac.executor_username(AGENTS_NAMESPACE)
+        if token and self._valid(path, EXECUTOR_CONTEXT, user, expiries.get(EXECUTOR_CONTEXT)):
+            return 0
+        admin = self.adapters.kube(*self.clusters.admin(AGENTS_CLUSTER))
+        issued = admin.request_token(AGENTS_NAMESPACE, rbac.EXECUTOR, rbac.TOKEN_SECONDS)
+        expiries[EXECUTOR_CONTEXT] = issued.expires or datetime.now(UTC) + timedelta(
+            seconds=rbac.TOKEN_SECONDS
+        )
+        clusters = [c for c in access if c.name == AGENTS_CLUSTER]
+        entry = EnvironmentAccess(EXECUTOR_CONTEXT, AGENTS_CLUSTER, AGENTS_NAMESPACE, issued.token)
+        kubeconfig.write_environments(path, clusters, [entry])
+        kubeconfig.write_expiries(tokens_file(self.paths), expiries)
+        return 1
 
     def _issue(self, env: Environment) -> tuple[str, datetime]:
         admin = self.adapters.kube(*self.clusters.admin(env.cluster))

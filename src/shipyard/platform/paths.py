@@ -114,6 +114,11 @@ class PlatformPaths:
         return self.state / "kubeconfig"
 
     @property
+    def executor_kubeconfig(self) -> Path:
+        """The Kubernetes executor's own identity: Jobs in the agents' namespace, no more."""
+        return self.state / "executor.kubeconfig"
+
+    @property
     def admin_kubeconfig(self) -> Path:
         """Cluster-admin contexts, for Shipyard's own setup only."""
         return self.state / "admin.kubeconfig"

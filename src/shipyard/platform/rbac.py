@@ -86,3 +86,60 @@ def manifests(env: Environment) -> list[dict[str, Any]]:
 def username(env: Environment) -> str:
     """The user name the API server gives the deployer's token."""
     return f"system:serviceaccount:{env.namespace}:{DEPLOYER}"
+
+
+# -- the Kubernetes executor ------------------------------------------------------------
+EXECUTOR = "shipyard-executor"
+EXECUTOR_RULES: list[dict[str, Any]] = [
+    # One Job per job, deleted on cancel; its pods and their logs read by the monitor.
+    {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": [*READ, "create", "delete"]},
+    {"apiGroups": [""], "resources": ["pods", "pods/log", "events"], "verbs": READ},
+    # The engine's Secret with the store's location (server-side apply: patch and create).
+    {
+        "apiGroups": [""],
+        "resources": ["secrets"],
+        "verbs": ["get", "create", "patch", "update", "delete"],
+    },
+]
+
+
+def executor_manifests(namespace: str) -> list[dict[str, Any]]:
+    """The agents' namespace (privileged Pod Security, said explicitly) and the executor's
+    identity in it. Build agents run buildah and podman, which a restricted pod cannot."""
+    meta_labels = {"app.kubernetes.io/managed-by": "shipyard"}
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": namespace,
+                "labels": {
+                    **meta_labels,
+                    "pod-security.kubernetes.io/enforce": "privileged",
+                    "pod-security.kubernetes.io/warn": "privileged",
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": EXECUTOR, "namespace": namespace, "labels": meta_labels},
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": EXECUTOR, "namespace": namespace, "labels": meta_labels},
+            "rules": EXECUTOR_RULES,
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": EXECUTOR, "namespace": namespace, "labels": meta_labels},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": EXECUTOR},
+            "subjects": [{"kind": "ServiceAccount", "name": EXECUTOR, "namespace": namespace}],
+        },
+    ]
+
+
+def executor_username(namespace: str) -> str:
+    return f"system:serviceaccount:{namespace}:{EXECUTOR}"

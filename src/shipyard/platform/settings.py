@@ -93,7 +93,7 @@ class ExecutorSettings:
     attempts: int = 3
     heartbeat_seconds: int = 10
     local_workers: int = 2  # `shipyard worker`s a service starts itself (pool local)
-    kubernetes_context: str = "admin@devtest"
+    kubernetes_context: str = "executor"
     kubernetes_namespace: str = "shipyard-agents"
 
     @property

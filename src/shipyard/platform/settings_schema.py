@@ -271,14 +271,15 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "executor.kubernetes_context",
         "str",
-        "admin@devtest",
-        "kubernetes: the context (of the platform's admin kubeconfig) whose cluster runs jobs",
+        "executor",
+        "kubernetes: the context whose cluster runs jobs (embedded: the executor's own "
+        "identity in executor.kubeconfig; else a context of `kubeconfig`)",
     ),
     Field(
         "executor.kubernetes_namespace",
         "str",
         "shipyard-agents",
-        "kubernetes: the namespace where each job is a Job (created when missing)",
+        "kubernetes: the namespace where each job is a Job (embedded: made by `platform up`)",
     ),
     Field(
         "policy.warnings_as_errors",

@@ -43,6 +43,11 @@ CLUSTERS: tuple[ClusterSpec, ...] = tuple(
     for name in ("devtest", "prod")
 )
 
+# Where the Kubernetes executor's Jobs run: a namespace of the dev/test cluster of its own,
+# apart from every environment (its pods are privileged build agents).
+AGENTS_CLUSTER = "devtest"
+AGENTS_NAMESPACE = "shipyard-agents"
+
 ENVIRONMENT_NAMES: tuple[str, ...] = tuple(e.name for e in ENVIRONMENTS)
 
 # Each cluster takes a block of consecutive loopback ports starting at its API server port:

@@ -85,7 +85,8 @@ jobs:
 - job: Here
   steps:
   - script: echo "in a pod"
-  - script: test ! -e {admin} && test ! -e {signing} && test -s {kubeconfig} && echo private $((6 * 7))
+  - script: test ! -e {admin} && test ! -e {signing} && test ! -e {executor} && test -s {kubeconfig}
+  - script: echo private $((6 * 7))
 - job: Gpu
   pool:
     name: gpu
@@ -103,6 +104,7 @@ def test_a_job_runs_in_a_pod_on_the_node_of_its_pool_and_one_no_node_serves_fail
         admin=paths.admin_kubeconfig,
         signing=registry_auth.signing_key(paths),
         kubeconfig=paths.kubeconfig,
+        executor=paths.executor_kubeconfig,
     )
     run_id = _submit(kube_service, repo_of(pipeline))
     settle(kube_service, run_id, timeout=180)

@@ -39,7 +39,10 @@ def test_each_cluster_gets_only_its_environments(ready: Platform, fakes: Fakes) 
         name: [m["metadata"]["name"] for m in c.objects("Namespace")]
         for name, c in fakes.clusters.items()
     }
-    assert namespaces == {"devtest": ["dev", "qa", "staging"], "prod": ["production"]}
+    assert namespaces == {
+        "devtest": ["dev", "qa", "staging", "shipyard-agents"],  # the agents' apart
+        "prod": ["production"],
+    }
     assert len(fakes.clusters["prod"].objects("RoleBinding")) == 1
 
 
@@ -58,7 +61,7 @@ def test_the_environment_kubeconfig_has_a_token_context_per_environment(
     for env in ("dev", "qa", "staging", "production"):
         who = ready.adapters.kube(path, env).whoami()
         assert who == f"system:serviceaccount:{env}:shipyard-deployer"
-    assert fakes.clusters["devtest"].token_seconds == [TOKEN_SECONDS] * 3
+    assert fakes.clusters["devtest"].token_seconds == [TOKEN_SECONDS] * 4  # and the executor's
 
 
 def test_the_admin_kubeconfig_is_separate(ready: Platform) -> None:
@@ -91,3 +94,19 @@ def test_a_token_the_cluster_no_longer_knows_is_replaced(ready: Platform, fakes:
     _setup(ready).ensure()
     who = ready.adapters.kube(ready.paths.kubeconfig, "production").whoami()
     assert who == "system:serviceaccount:production:shipyard-deployer"
+
+
+def test_the_executor_has_its_own_kubeconfig_that_steps_never_get(ready: Platform) -> None:
+    _setup(ready).ensure()
+    path = ready.paths.executor_kubeconfig
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    doc = yaml.safe_load(path.read_text())
+    assert [c["name"] for c in doc["contexts"]] == ["executor"]
+    assert doc["contexts"][0]["context"]["namespace"] == "shipyard-agents"
+    who = ready.adapters.kube(path, "executor").whoami()
+    assert who == "system:serviceaccount:shipyard-agents:shipyard-executor"
+    envs = yaml.safe_load(ready.paths.kubeconfig.read_text())
+    assert "executor" not in [c["name"] for c in envs["contexts"]]
+    first = kubeconfig.tokens_in(path)
+    AccessSetup(ready.paths, clusters(ready), ready.adapters, Recorder()).ensure()
+    assert kubeconfig.tokens_in(path) == first  # kept while it works and has time left
