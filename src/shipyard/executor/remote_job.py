@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from shipyard.adapters.shell import group_has_token, kill_group
 from shipyard.executor.job import JobRunner
-from shipyard.flow.run.records import QueuedJob
+from shipyard.flow.run.records import QueuedJob, Report
 from shipyard.flow.run.recovery import this_host
 from shipyard.ports import Attempt, JobQueue
 
@@ -63,6 +63,10 @@ class RemoteJobs:
         if previous.claimed_by is not None:
             self._reap(previous)
             self._note(spec.run_id, spec.job_id, previous, attempt)
+            # What the lost attempt recorded starts over: its steps run again from the first.
+            self.queue.report(
+                Report("job_restarted", spec.run_id, spec.job_id, {"lost": previous.claimed_by})
+            )
         lost = threading.Event()
         stop = threading.Event()
         interval = max(0.5, min(heartbeat_seconds / 3, 10.0))

@@ -21,6 +21,7 @@ class Queue:
         self.keep_lease = keep_lease
         self.claims: list[tuple[str, bool]] = []
         self.lines: list[str] = []
+        self.reports: list[Any] = []
         self.beats = threading.Event()
 
     def claim_job(
@@ -37,6 +38,9 @@ class Queue:
 
     def cancel_requested(self, job_id: int) -> bool:
         return False
+
+    def report(self, report: Any) -> None:
+        self.reports.append(report)
 
     def append_logs(
         self, run_id: int, job_id: int, step_id: Any, lines: Any, reports: Any = ()
@@ -80,6 +84,8 @@ def test_a_retry_takes_over_and_says_whose_job_it_was() -> None:
     assert RemoteJobs(queue, runner, host="here")(_ticket(), _attempt(2)) == RAN  # type: ignore[arg-type]
     assert queue.claims == [("w2#2", True)]
     assert "the worker that ran this job before (w1#1 on elsewhere) was lost" in queue.lines[0]
+    # what the lost attempt recorded starts over before the job runs again
+    assert [(r.kind, r.data) for r in queue.reports] == [("job_restarted", {"lost": "w1#1"})]
 
 
 def test_a_finished_or_canceled_job_is_gone_and_nothing_runs() -> None:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shipyard.flow.run.records import EngineRecord, RunRecord
+from shipyard.flow.run.records import EngineRecord, Report, RunRecord
 from shipyard.flow.run.recovery import sweep
 from tests.unit.run.harness import Harness, statuses
 
@@ -194,3 +194,43 @@ def test_a_run_is_never_taken_from_an_engine_that_still_runs(tmp_path: Path) -> 
     assert not second.engine.adopt_run(run_id)  # the first engine waits on it, alive
     first.engine.stop()
     assert run_id in second.engine.active or second.engine.adopt_run(run_id)
+
+
+def test_a_job_taken_over_starts_its_steps_and_outputs_over(tmp_path: Path) -> None:
+    h = Harness.create(tmp_path)
+    run_id = h.submit(
+        """
+steps:
+- script: echo one
+  name: one
+- script: echo two
+  name: two
+"""
+    )
+    h.engine.run_once()
+    run = h.store.get_run(run_id)
+    assert run is not None
+    job = run.stages[0].jobs[0]
+    first = next(s.id for s in job.steps if s.name == "one")
+    # The lost attempt: it started, failed its first step, and was never heard of again.
+    for report in (
+        Report("job_started", run_id, job.id, {"worker": "lost#1"}),
+        Report("step_started", run_id, job.id, step_id=first),
+        Report("step_finished", run_id, job.id, {"status": "failed"}, step_id=first),
+        Report("job_restarted", run_id, job.id, {"lost": "lost#1"}),
+    ):
+        h.store.report(report)
+    h.engine.run_once()
+    h.worker.run_one()  # the new attempt runs the job from its first step
+    h.drive(run_id)
+    run = h.store.get_run(run_id)
+    assert run is not None
+    got = statuses(run)
+    assert got["__default/Job/one"] == "succeeded"  # not the lost attempt's "failed"
+    assert str(run.status) == "succeeded"
+    events = [(e.kind, e.status, e.step) for e in h.store.events_after(run_id, 0)]
+    assert ("job_restarted", "", "") in events
+    # Live views see the lost attempt's step go back to queued, then run again.
+    lost = events.index(("step", "failed", "one"))
+    assert ("step", "queued", "one") in events[lost:]
+    assert ("step", "succeeded", "one") in events[lost:]

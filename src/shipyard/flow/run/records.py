@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 from shipyard.flow.run.status import Status
 
 ReportKind = Literal[
+    "job_restarted",
     "job_started",
     "step_started",
     "step_finished",

@@ -25,6 +25,37 @@ def apply_report(rec: Recorder, report: Report) -> bool:
     return handler(rec, job, report)
 
 
+def _job_restarted(rec: Recorder, job: JobState, report: Report) -> bool:
+    """A new attempt took the job over from a lost worker and runs it from its first step:
+    what the lost attempt recorded (steps, output variables) starts over with it."""
+    for step in job.steps:
+        if step.status is not Status.queued:
+            step.status = Status.queued
+            rec.batch.update(
+                "step",
+                step.id,
+                status=Status.queued,
+                started_at=None,
+                finished_at=None,
+                message="",
+                exit_code=None,
+            )
+            rec.batch.event(
+                "step", rec.snap.id, Status.queued, stage=job.stage, job=job.name, step=step.name
+            )
+    if job.outputs:
+        job.outputs.clear()
+        rec.batch.update("job", job.id, outputs={})
+    rec.batch.event(
+        "job_restarted",
+        rec.snap.id,
+        stage=job.stage,
+        job=job.name,
+        data={"lost": str(report.data.get("lost", ""))},
+    )
+    return False
+
+
 def _job_started(rec: Recorder, job: JobState, report: Report) -> bool:
     rec.job(job, Status.running, at=report.at, worker=str(report.data.get("worker", "")))
     return False
@@ -120,6 +151,7 @@ def _job_finished(rec: Recorder, job: JobState, report: Report) -> bool:
 
 
 _HANDLERS = {
+    "job_restarted": _job_restarted,
     "job_started": _job_started,
     "step_started": _step_started,
     "step_finished": _step_finished,
