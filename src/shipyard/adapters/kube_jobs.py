@@ -130,6 +130,15 @@ class KubeJobs:
             if exc.code != 404:
                 raise
 
+    def secrets(self, labels: dict[str, str]) -> dict[str, dict[str, str]]:
+        """Name -> annotations of the Secrets with these labels (their data is not read)."""
+        selector: dict[str, Any] = dict(labels)
+        with self._call() as client:
+            found = list(client.list(Secret, namespace=self.namespace, labels=selector))
+        return {
+            str(s.metadata.name): dict(s.metadata.annotations or {}) for s in found if s.metadata
+        }
+
     def state(self, name: str) -> JobState | None:
         try:
             with self._call() as client:

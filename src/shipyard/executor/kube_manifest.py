@@ -177,11 +177,38 @@ def job_manifest(
     }
 
 
-def env_secret(name: str, namespace: str, values: Mapping[str, str]) -> dict[str, Any]:
+ROLE_LABEL = "shipyard.io/role"
+ENV_ROLE = "agent-env"
+ALIVE_AT = "shipyard.io/alive-at"  # renewed by its engine while it runs
+SECRET_STALE_SECONDS = 600.0
+
+
+def env_secret(
+    name: str, namespace: str, values: Mapping[str, str], alive_at: float
+) -> dict[str, Any]:
+    """The engine's Secret; ``alive_at`` says when its engine last said it still runs."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": name, "namespace": namespace, "labels": dict(MANAGED_BY)},
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {**MANAGED_BY, ROLE_LABEL: ENV_ROLE},
+            "annotations": {ALIVE_AT: str(int(alive_at))},
+        },
         "type": "Opaque",
         "stringData": dict(values),
     }
+
+
+def stale_secrets(found: Mapping[str, Mapping[str, str]], now: float) -> list[str]:
+    """Secrets (name -> annotations) of engines that stopped renewing them: an engine killed
+    with -9 cannot delete its own. Several stores may share the namespace, so age decides,
+    not the engines one store knows."""
+    out = []
+    for name, notes in found.items():
+        raw = notes.get(ALIVE_AT, "")
+        at = float(raw) if raw.isdigit() else 0.0
+        if now - at > SECRET_STALE_SECONDS:
+            out.append(name)
+    return sorted(out)

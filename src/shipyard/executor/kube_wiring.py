@@ -12,9 +12,12 @@ the artifact folder are the engine machine's (the real node is that machine).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,7 +25,15 @@ from shipyard.adapters.kube_jobs import KubeJobs
 from shipyard.domain import registry_access
 from shipyard.domain.diagnostics import ShipyardError
 from shipyard.executor.book import JobBook
-from shipyard.executor.kube_manifest import AgentPod, HostMount, engine_label, env_secret
+from shipyard.executor.kube_manifest import (
+    ENV_ROLE,
+    ROLE_LABEL,
+    AgentPod,
+    HostMount,
+    engine_label,
+    env_secret,
+    stale_secrets,
+)
 from shipyard.executor.kubernetes import KubernetesExecutor
 from shipyard.platform import registry_auth, toolenv
 from shipyard.platform.agent import AgentImage
@@ -130,17 +141,40 @@ def _to_stderr(line: str) -> None:
 
 
 class _EnvSecret:
-    """The engine's Secret: written at start, deleted at close."""
+    """The engine's Secret: written at start, renewed while the engine runs, deleted at
+    close. Its start also removes the Secrets of engines that died without deleting theirs."""
+
+    RENEW_SECONDS = 60.0
 
     def __init__(self, cluster: KubeJobs, name: str, values: dict[str, str]) -> None:
         self.cluster = cluster
         self.name = name
         self.values = values
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def _write(self) -> None:
+        self.cluster.apply(env_secret(self.name, self.cluster.namespace, self.values, time.time()))
 
     def start(self) -> None:
-        self.cluster.apply(env_secret(self.name, self.cluster.namespace, self.values))
+        with contextlib.suppress(ShipyardError):  # tidying must never stop a start
+            found = self.cluster.secrets({ROLE_LABEL: ENV_ROLE})
+            for name in stale_secrets(found, time.time()):
+                if name != self.name:
+                    self.cluster.delete_secret(name)
+        self._write()
+        self._renewer = threading.Thread(target=self._renew, name="agent-env", daemon=True)
+        self._renewer.start()
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.RENEW_SECONDS):
+            with contextlib.suppress(Exception):  # the API server is away: next minute
+                self._write()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(20)
         self.cluster.delete_secret(self.name)
 
 

@@ -94,11 +94,12 @@ EXECUTOR_RULES: list[dict[str, Any]] = [
     # One Job per job, deleted on cancel; its pods and their logs read by the monitor.
     {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": [*READ, "create", "delete"]},
     {"apiGroups": [""], "resources": ["pods", "pods/log", "events"], "verbs": READ},
-    # The engine's Secret with the store's location (server-side apply: patch and create).
+    # The engine's Secret with the store's location (server-side apply: patch and create),
+    # and those of engines killed before they could delete theirs (list, delete).
     {
         "apiGroups": [""],
         "resources": ["secrets"],
-        "verbs": ["get", "create", "patch", "update", "delete"],
+        "verbs": ["get", "list", "create", "patch", "update", "delete"],
     },
 ]
 

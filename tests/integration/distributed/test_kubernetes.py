@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from shipyard.adapters.kube_jobs import KubeJobs
-from shipyard.executor.kube_manifest import job_name
+from shipyard.executor.kube_manifest import engine_label, env_secret, job_name
 from shipyard.executor.service import LocalService
 from shipyard.platform import Platform, binary, lifecycle, registry_auth
 from shipyard.platform.settings import ExecutorSettings
@@ -196,3 +197,29 @@ def test_a_pod_evicted_mid_job_is_replaced_and_the_job_finishes(
     assert status == "succeeded", (message, log)
     assert worker != first and worker.startswith(job_name(kube_service.engine.id, job_id))
     assert f"({first}#1 on shipyard-node) was lost" in log
+
+
+def test_a_service_removes_the_secret_of_an_engine_killed_before_it_could(
+    shipyard_platform: Platform, store_env: Path
+) -> None:
+    lifecycle.image_builder(shipyard_platform).ensure(("agent",))
+    path = shipyard_platform.paths.executor_kubeconfig
+    cluster = KubeJobs(path, "executor", NAMESPACE)
+    dead = env_secret("shipyard-agent-deadbeef0000", NAMESPACE, {"X": "1"}, time.time() - 3600)
+    alive = env_secret("shipyard-agent-alive0000000", NAMESPACE, {"X": "1"}, time.time())
+    try:
+        cluster.apply(dead)
+        cluster.apply(alive)  # another store's engine, still running
+        svc = LocalService.start(executor_settings=ExecutorSettings(kind="kubernetes"))
+        try:
+            names = set(cluster.secrets({"shipyard.io/role": "agent-env"}))
+            assert "shipyard-agent-deadbeef0000" not in names
+            assert "shipyard-agent-alive0000000" in names
+            assert f"shipyard-agent-{engine_label(svc.engine.id)}" in names
+        finally:
+            svc.stop()
+        names = set(cluster.secrets({"shipyard.io/role": "agent-env"}))
+        assert f"shipyard-agent-{engine_label(svc.engine.id)}" not in names  # its own, at stop
+    finally:
+        cluster.delete_secret("shipyard-agent-alive0000000")
+        cluster.close()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from shipyard.executor.kube_manifest import AgentPod, HostMount, job_manifest, job_name
+from shipyard.executor.kube_manifest import (
+    AgentPod,
+    HostMount,
+    env_secret,
+    job_manifest,
+    job_name,
+    stale_secrets,
+)
 from tests.unit.executor.test_temporal_executor import _spec
 
 POD = AgentPod(
@@ -81,3 +88,19 @@ def test_a_mask_hides_a_folder_and_what_is_mounted_inside_it_shows_again() -> No
     ]
     kinds = [("emptyDir" in v, v.get("hostPath", {}).get("type")) for v in pod["volumes"][-3:]]
     assert kinds == [(False, "Directory"), (True, None), (False, "File")]
+
+
+def test_the_env_secret_says_whose_it_is_and_when_its_engine_last_ran() -> None:
+    secret = env_secret("shipyard-agent-e1", "agents", {"SHIPYARD_DATABASE_URL": "x"}, 1000.4)
+    assert secret["metadata"]["labels"]["shipyard.io/role"] == "agent-env"
+    assert secret["metadata"]["annotations"] == {"shipyard.io/alive-at": "1000"}
+    assert secret["stringData"] == {"SHIPYARD_DATABASE_URL": "x"}
+
+
+def test_only_secrets_their_engines_stopped_renewing_are_stale() -> None:
+    found = {
+        "fresh": {"shipyard.io/alive-at": "9500"},
+        "old": {"shipyard.io/alive-at": "8000"},
+        "unmarked": {},
+    }
+    assert stale_secrets(found, now=10_000) == ["old", "unmarked"]
