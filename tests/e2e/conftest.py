@@ -192,3 +192,26 @@ def shown(shipyard: Shipyard, run_id: int) -> RunJson:
     done = shipyard("runs", "show", str(run_id), "-o", "json")
     result: RunJson = json.loads(done.stdout)
     return result
+
+
+def demo_workers(platform: Platform, registry: OciRegistry, tmp_path: Path) -> list[str]:
+    """Run the delivery demo with the executor the environment names; assert it went
+    through (v1.0.2 promoted by digest) and return the worker of every job it ran."""
+    from shipyard.cli.demo_delivery import run_delivery_demo
+    from shipyard.store import open_store
+
+    before = max((r.id for r in open_store().list_runs(limit=1)), default=0)
+    demo = run_delivery_demo(
+        Path("examples/fabrikam").resolve(),
+        tmp_path,
+        say=Console(record=True, width=200),
+        platform=platform,
+    )
+    assert demo.ok, demo.as_json()
+    staged = registry.manifest_digest("staging/delivery", "v1.0.2")
+    assert staged and registry.manifest_digest("prod/delivery", "v1.0.2") == staged
+    store = open_store()
+    runs = [store.get_run(r.id) for r in store.list_runs(limit=50) if r.id > before]
+    jobs = [j for r in runs if r is not None for s in r.stages for j in s.jobs if j.worker]
+    assert runs and jobs
+    return [j.worker for j in jobs]

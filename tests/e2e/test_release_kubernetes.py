@@ -8,12 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
 from shipyard.adapters.registry import OciRegistry
-from shipyard.cli.demo_delivery import run_delivery_demo
 from shipyard.platform import Platform
-from shipyard.store import open_store
+from tests.e2e.conftest import demo_workers
 from tests.integration.distributed.test_kubernetes import ensure_agent_base
 
 pytestmark = [pytest.mark.e2e, pytest.mark.platform, pytest.mark.integration]
@@ -30,20 +28,6 @@ def test_the_release_flow_runs_every_job_as_a_kubernetes_job_on_the_real_node(
         monkeypatch.setenv(key, session_env[key])
     ensure_agent_base(platform)
     monkeypatch.setenv("SHIPYARD_EXECUTOR_KIND", "kubernetes")
-    before = max((r.id for r in open_store().list_runs(limit=1)), default=0)
-    demo = run_delivery_demo(
-        Path("examples/fabrikam").resolve(),
-        tmp_path,
-        say=Console(record=True, width=200),
-        platform=platform,
-    )
-    assert demo.ok, demo.as_json()
-    staged = registry.manifest_digest("staging/delivery", "v1.0.2")
-    assert staged and registry.manifest_digest("prod/delivery", "v1.0.2") == staged
-
-    store = open_store()
-    runs = [store.get_run(r.id) for r in store.list_runs(limit=50) if r.id > before]
-    jobs = [j for r in runs if r is not None for s in r.stages for j in s.jobs if j.worker]
-    assert runs and jobs
+    workers = demo_workers(platform, registry, tmp_path)
     # Each job's worker is its pod: sy-<engine>-<job id>-<suffix>.
-    assert not [j.worker for j in jobs if not j.worker.startswith("sy-")], jobs
+    assert not [w for w in workers if not w.startswith("sy-")], workers

@@ -200,10 +200,12 @@ class KubernetesExecutor:
         if state is None:
             if entry.canceling:
                 return  # deleted by the cancel: the store says when the job is over
-            self._give_up(entry, f"its Kubernetes Job {entry.name} was deleted before it ended")
+            self._give_up(
+                entry, f"its Kubernetes Job {entry.name} was deleted before it ended", None
+            )
             return
         if state.failure:
-            self._give_up(entry, f"Kubernetes gave up on Job {entry.name}: {state.failure}")
+            self._give_up(entry, f"Kubernetes gave up on Job {entry.name}: {state.failure}", state)
             return
         if entry.claimed or not state.pods:
             return
@@ -225,6 +227,7 @@ class KubernetesExecutor:
                     f"{pools.describe(spec.pool, spec.demands)} in {self.wait:.0f} s "
                     f"({pod.unschedulable}); label one with "
                     f"`{pools.label_command(spec.pool, spec.demands)}`",
+                    state,
                 )
             return
         if pod.waiting.startswith(START_FAILURES):
@@ -235,16 +238,16 @@ class KubernetesExecutor:
                     spec, f"##[warning]The job's pod {pod.name} cannot start: {pod.waiting}"
                 )
             elif now - entry.start_trouble_since >= START_GRACE_SECONDS:
-                self._give_up(entry, f"its pod {pod.name} could not start: {pod.waiting}")
+                self._give_up(entry, f"its pod {pod.name} could not start: {pod.waiting}", state)
             return
         entry.start_trouble_since = None
         if waited >= self.wait + START_GRACE_SECONDS:  # scheduled, yet nobody claims
             where = pod.waiting or pod.phase
             self._give_up(
-                entry, f"its pod {pod.name} did not take the job in {waited:.0f} s ({where})"
+                entry, f"its pod {pod.name} did not take the job in {waited:.0f} s ({where})", state
             )
 
-    def _give_up(self, entry: _Tracked, why: str) -> None:
+    def _give_up(self, entry: _Tracked, why: str, state: JobState | None) -> None:
         """Fail a job the store still waits for, with the reason and the pod's last lines."""
         job_id = entry.spec.job_id
         now = self._queued({entry.spec.run_id})  # again: the look may be a second old
@@ -255,9 +258,8 @@ class KubernetesExecutor:
             entry.claimed = True
             return
         tail: list[str] = []
-        with contextlib.suppress(ShipyardError):
-            state = self.cluster.state(entry.name)
-            if state is not None and state.pods:
+        if state is not None and state.pods:  # the look's state: its pods are the same
+            with contextlib.suppress(ShipyardError):
                 tail = self.cluster.log_tail(state.pods[-1].name)
         for line in tail:
             self.notes.log(entry.spec, f"[pod] {line}")

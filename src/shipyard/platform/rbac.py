@@ -52,35 +52,41 @@ def namespace_labels(env: Environment) -> dict[str, str]:
     return labels
 
 
-def manifests(env: Environment) -> list[dict[str, Any]]:
-    """The objects that make up one environment, in apply order."""
-    ns = env.namespace
+def _identity(
+    name: str, namespace: str, labels: dict[str, str], rules: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A namespace and one identity in it: ServiceAccount, Role and their binding."""
     meta_labels = {"app.kubernetes.io/managed-by": "shipyard"}
+
+    def meta() -> dict[str, Any]:
+        return {"name": name, "namespace": namespace, "labels": dict(meta_labels)}
+
     return [
         {
             "apiVersion": "v1",
             "kind": "Namespace",
-            "metadata": {"name": ns, "labels": namespace_labels(env) | meta_labels},
+            "metadata": {"name": namespace, "labels": labels | meta_labels},
         },
-        {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {"name": DEPLOYER, "namespace": ns, "labels": meta_labels},
-        },
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta()},
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "Role",
-            "metadata": {"name": DEPLOYER, "namespace": ns, "labels": meta_labels},
-            "rules": RULES,
+            "metadata": meta(),
+            "rules": rules,
         },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "RoleBinding",
-            "metadata": {"name": DEPLOYER, "namespace": ns, "labels": meta_labels},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": DEPLOYER},
-            "subjects": [{"kind": "ServiceAccount", "name": DEPLOYER, "namespace": ns}],
+            "metadata": meta(),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
         },
     ]
+
+
+def manifests(env: Environment) -> list[dict[str, Any]]:
+    """The objects that make up one environment, in apply order."""
+    return _identity(DEPLOYER, env.namespace, namespace_labels(env), RULES)
 
 
 def username(env: Environment) -> str:
@@ -107,39 +113,11 @@ EXECUTOR_RULES: list[dict[str, Any]] = [
 def executor_manifests(namespace: str) -> list[dict[str, Any]]:
     """The agents' namespace (privileged Pod Security, said explicitly) and the executor's
     identity in it. Build agents run buildah and podman, which a restricted pod cannot."""
-    meta_labels = {"app.kubernetes.io/managed-by": "shipyard"}
-    return [
-        {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {
-                "name": namespace,
-                "labels": {
-                    **meta_labels,
-                    "pod-security.kubernetes.io/enforce": "privileged",
-                    "pod-security.kubernetes.io/warn": "privileged",
-                },
-            },
-        },
-        {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {"name": EXECUTOR, "namespace": namespace, "labels": meta_labels},
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "Role",
-            "metadata": {"name": EXECUTOR, "namespace": namespace, "labels": meta_labels},
-            "rules": EXECUTOR_RULES,
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "RoleBinding",
-            "metadata": {"name": EXECUTOR, "namespace": namespace, "labels": meta_labels},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": EXECUTOR},
-            "subjects": [{"kind": "ServiceAccount", "name": EXECUTOR, "namespace": namespace}],
-        },
-    ]
+    privileged = {
+        "pod-security.kubernetes.io/enforce": "privileged",
+        "pod-security.kubernetes.io/warn": "privileged",
+    }
+    return _identity(EXECUTOR, namespace, privileged, EXECUTOR_RULES)
 
 
 def executor_username(namespace: str) -> str:
